@@ -1,0 +1,82 @@
+#if canImport(Glibc)
+    import Glibc
+#elseif canImport(Darwin)
+    import Darwin
+#endif
+import NIOConcurrencyHelpers
+import NIOPosix
+import Synchronization
+
+/// Stdio redirected to regular files (`datapipe rpc < requests.json > out`):
+/// epoll cannot watch regular files, so NIO refuses them and these blocking
+/// stand-ins take over.
+enum DescriptorKind {
+    case regularFile
+    case streamLike
+
+    init(of descriptor: CInt) {
+        var info = stat()
+        if fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG {
+            self = .regularFile
+        } else {
+            self = .streamLike
+        }
+    }
+}
+
+/// Writes frames straight to a file descriptor, in call order.
+final class DescriptorSink: FrameSink {
+    private let descriptor: Mutex<CInt>
+
+    init(descriptor: CInt) {
+        self.descriptor = Mutex(descriptor)
+    }
+
+    func write(_ bytes: [UInt8]) {
+        descriptor.withLock { fd in
+            bytes.withUnsafeBytes { raw in
+                var offset = 0
+                while offset < raw.count {
+                    let written = Glibc.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                    if written < 0 {
+                        if errno == EINTR { continue }
+                        return  // the reader is gone; nothing useful to do
+                    }
+                    offset += written
+                }
+            }
+        }
+    }
+
+    func finish() {}
+}
+
+/// Reads a file descriptor on a thread of its own and feeds a connection,
+/// holding off while the connection is paced.
+final class DescriptorReader: InputPacing {
+    private let paused = ConditionLock(value: false)
+
+    func setReadingPaused(_ paused: Bool) {
+        self.paused.lock()
+        self.paused.unlock(withValue: paused)
+    }
+
+    /// Reads until end of file, then reports it; returns at once.
+    func start<Session>(descriptor: CInt, feeding connection: RPCConnection<Session>) {
+        let pool = NIOThreadPool(numberOfThreads: 1)
+        pool.start()
+        pool.submit { [self] _ in
+            var chunk = [UInt8](repeating: 0, count: 256 * 1024)
+            while true {
+                paused.lock(whenValue: false)
+                paused.unlock()
+                let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+                if count < 0, errno == EINTR { continue }
+                guard count > 0 else { break }
+                connection.receive(chunk[0..<count])
+            }
+            connection.inputClosed()
+            pool.shutdownGracefully { _ in }
+        }
+    }
+}
