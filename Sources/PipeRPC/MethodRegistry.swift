@@ -10,7 +10,8 @@ public struct MethodRegistry<Session: Sendable>: Sendable {
     public typealias Gate = @Sendable (_ method: String, _ session: Session) throws -> Void
 
     struct Entry: Sendable {
-        let paramNames: [String]
+        let params: [ParamSpec]
+        var paramNames: [String] { params.map(\.name) }
         let call: @Sendable (_ params: JSONObject, _ context: RequestContext<Session>) async throws -> JSON
     }
 
@@ -25,7 +26,7 @@ public struct MethodRegistry<Session: Sendable>: Sendable {
         handler: @escaping @Sendable (M.Params, RequestContext<Session>) async throws -> M.Result
     ) {
         precondition(entries[M.name] == nil, "method \(M.name) registered twice")
-        entries[M.name] = Entry(paramNames: M.paramNames) { params, context in
+        entries[M.name] = Entry(params: M.params) { params, context in
             let decoded: M.Params
             do throws(JSONDecodeError) {
                 decoded = try JSONValueDecoder().decode(M.Params.self, from: .object(params))
@@ -44,8 +45,8 @@ public struct MethodRegistry<Session: Sendable>: Sendable {
     /// Every served method name, sorted.
     public var methodNames: [String] { entries.keys.sorted() }
 
-    /// The positional param names of `method`, or nil when it is not served.
-    public func paramNames(of method: String) -> [String]? { entries[method]?.paramNames }
+    /// The params of `method` in positional order, or nil when it is not served.
+    public func params(of method: String) -> [ParamSpec]? { entries[method]?.params }
 
     /// A call checked against the table, ready to run.
     struct PreparedCall: Sendable {

@@ -9,13 +9,22 @@ public protocol RPCMethod: Sendable {
 
     /// The wire name, `namespace.verb` in snake_case.
     static var name: String { get }
-    /// Param names in positional order: by-position params map onto these, and
-    /// by-name params must be among them.
-    static var paramNames: [String] { get }
+    /// The params in positional order: by-position params map onto these, and
+    /// by-name params must be among them. protocol/openrpc.json must agree.
+    static var params: [ParamSpec] { get }
 }
 
 extension RPCMethod where Params == NoParams {
-    public static var paramNames: [String] { [] }
+    public static var params: [ParamSpec] { [] }
+}
+
+/// One param as the method table declares it.
+public struct ParamSpec: Sendable, Equatable {
+    public let name: String
+    public let isRequired: Bool
+
+    public static func required(_ name: String) -> ParamSpec { ParamSpec(name: name, isRequired: true) }
+    public static func optional(_ name: String) -> ParamSpec { ParamSpec(name: name, isRequired: false) }
 }
 
 /// Params of a method that takes none.

@@ -4,7 +4,7 @@ import PipeRPC
 /// `session.authenticate`: a TCP connection proves it holds the bridge's token.
 public enum SessionAuthenticate: BridgeMethod {
     public static let name = "session.authenticate"
-    public static let paramNames = ["token"]
+    public static let params: [ParamSpec] = [.required("token")]
 
     public struct Params: Decodable, Sendable {
         public var token: String

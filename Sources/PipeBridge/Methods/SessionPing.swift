@@ -5,7 +5,7 @@ import PipeRPC
 /// so clients can test their keep-alive, progress and cancellation handling.
 public enum SessionPing: BridgeMethod {
     public static let name = "session.ping"
-    public static let paramNames = ["delay_ms"]
+    public static let params: [ParamSpec] = [.optional("delay_ms")]
     static let maxDelayMilliseconds = 60_000
 
     public struct Params: Decodable, Sendable {
