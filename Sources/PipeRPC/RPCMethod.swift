@@ -23,6 +23,11 @@ public struct ParamSpec: Sendable, Equatable {
     public let name: String
     public let isRequired: Bool
 
+    public init(name: String, isRequired: Bool) {
+        self.name = name
+        self.isRequired = isRequired
+    }
+
     public static func required(_ name: String) -> ParamSpec { ParamSpec(name: name, isRequired: true) }
     public static func optional(_ name: String) -> ParamSpec { ParamSpec(name: name, isRequired: false) }
 }
