@@ -18,7 +18,8 @@ public struct BridgeEnvironment: Sendable {
     }
 
     /// `--config`, else `DATAPIPE_CONFIG`, else `~/.datapipe/cfg.json`.
-    public static func defaultConfigFile(environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    public static func defaultConfigFile(environment: [String: String] = ProcessInfo.processInfo.environment) -> String
+    {
         if let path = environment["DATAPIPE_CONFIG"], !path.isEmpty { return path }
         return homeDirectory(environment) + "/.datapipe/cfg.json"
     }

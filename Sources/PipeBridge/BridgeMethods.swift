@@ -31,7 +31,8 @@ public enum BridgeMethods {
         for method in all { method.register(in: &registry) }
         registry.gate = { method, session in
             guard session.isAuthenticated || method == SessionAuthenticate.name else {
-                throw BridgeError(.authRequired, "authenticate first: call session.authenticate with the bridge's token")
+                throw BridgeError(
+                    .authRequired, "authenticate first: call session.authenticate with the bridge's token")
             }
         }
         return registry

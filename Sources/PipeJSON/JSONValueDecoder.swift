@@ -7,7 +7,9 @@ public struct JSONValueDecoder: Sendable {
     public init() {}
 
     /// Decodes `type` from `value`. `rootPath` prefixes every error path (e.g. `"params"`).
-    public func decode<T: Decodable>(_ type: T.Type, from value: JSON, rootPath: String = "") throws(JSONDecodeError) -> T {
+    public func decode<T: Decodable>(_ type: T.Type, from value: JSON, rootPath: String = "") throws(JSONDecodeError)
+        -> T
+    {
         do {
             if let direct = value as? T { return direct }
             return try T(from: ValueDecoder(value: value, codingPath: []))

@@ -112,12 +112,14 @@ private enum Scalar {
         case let int as Int32: node.state = .single(.integer(Int64(int)))
         case let int as UInt64:
             guard let exact = Int64(exactly: int) else {
-                throw JSONEncodeError(path: JSONDecodeError.render(path), reason: "\(int) does not fit in a signed 64-bit integer")
+                throw JSONEncodeError(
+                    path: JSONDecodeError.render(path), reason: "\(int) does not fit in a signed 64-bit integer")
             }
             node.state = .single(.integer(exact))
         case let int as any FixedWidthInteger:
             guard let exact = Int64(exactly: int) else {
-                throw JSONEncodeError(path: JSONDecodeError.render(path), reason: "\(int) does not fit in a signed 64-bit integer")
+                throw JSONEncodeError(
+                    path: JSONDecodeError.render(path), reason: "\(int) does not fit in a signed 64-bit integer")
             }
             node.state = .single(.integer(exact))
         default:
@@ -178,7 +180,9 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer {
         try Scalar.encode(value, into: node.element(), at: path)
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<
+        NestedKey
+    > {
         let path = nextPath
         return ValueEncoder(node: node.element(), codingPath: path).container(keyedBy: keyType)
     }

@@ -18,7 +18,8 @@ final class RPCChannelHandler<Session: Sendable>: ChannelDuplexHandler {
     private var readPending = false
     private var context: ChannelHandlerContext?
 
-    init(repliesOverChannel: Bool = true, makeConnection: @escaping (Channel, ChannelPacing) -> RPCConnection<Session>) {
+    init(repliesOverChannel: Bool = true, makeConnection: @escaping (Channel, ChannelPacing) -> RPCConnection<Session>)
+    {
         self.repliesOverChannel = repliesOverChannel
         self.makeConnection = makeConnection
     }

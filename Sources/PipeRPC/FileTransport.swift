@@ -1,11 +1,12 @@
+import NIOConcurrencyHelpers
+import NIOPosix
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import NIOConcurrencyHelpers
-import NIOPosix
-import Synchronization
 
 /// Stdio redirected to regular files (`datapipe rpc < requests.json > out`):
 /// epoll cannot watch regular files, so NIO refuses them and these blocking

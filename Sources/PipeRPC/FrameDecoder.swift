@@ -171,7 +171,9 @@ public struct FrameDecoder: Sendable {
 
     private mutating func nextHeaderBlock() -> (FrameEvent?, Bool) {
         // Blank lines between messages are tolerated.
-        while readIndex < buffer.count, buffer[readIndex] == UInt8(ascii: "\r") || buffer[readIndex] == UInt8(ascii: "\n") {
+        while readIndex < buffer.count,
+            buffer[readIndex] == UInt8(ascii: "\r") || buffer[readIndex] == UInt8(ascii: "\n")
+        {
             readIndex += 1
         }
         scanIndex = max(scanIndex, readIndex)
@@ -220,7 +222,8 @@ public struct FrameDecoder: Sendable {
         var problem: String?
         for rawLine in block.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
             guard let colon = rawLine.firstIndex(of: ":") else {
-                return .failure(HeaderFailure("malformed header line \"\(rawLine.prefix(80))\": expected \"Name: value\""))
+                return .failure(
+                    HeaderFailure("malformed header line \"\(rawLine.prefix(80))\": expected \"Name: value\""))
             }
             let name = rawLine[..<colon].trimmingBlanks().lowercased()
             let value = rawLine[rawLine.index(after: colon)...].trimmingBlanks()
@@ -264,7 +267,8 @@ public struct FrameDecoder: Sendable {
                 if position + 2 < buffer.count, buffer[position + 1] == UInt8(ascii: "\r"),
                     buffer[position + 2] == UInt8(ascii: "\n")
                 {
-                    let start = position > readIndex && buffer[position - 1] == UInt8(ascii: "\r") ? position - 1 : position
+                    let start =
+                        position > readIndex && buffer[position - 1] == UInt8(ascii: "\r") ? position - 1 : position
                     return (start, position + 3)
                 }
             }

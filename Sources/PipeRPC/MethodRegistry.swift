@@ -64,7 +64,9 @@ public struct MethodRegistry<Session: Sendable>: Sendable {
         let progressToken = named["progress_token"]
         named["progress_token"] = nil
         if let unknown = named.keys.first(where: { !entry.paramNames.contains($0) }) {
-            let expected = entry.paramNames.isEmpty ? "it takes none" : "expected one of: " + entry.paramNames.joined(separator: ", ")
+            let expected =
+                entry.paramNames.isEmpty
+                ? "it takes none" : "expected one of: " + entry.paramNames.joined(separator: ", ")
             throw RPCError.invalidParams("unknown param \"\(unknown)\" for \(method) (\(expected))", path: unknown)
         }
         return PreparedCall(entry: entry, params: named, progressToken: progressToken)

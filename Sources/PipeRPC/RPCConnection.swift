@@ -73,9 +73,11 @@ public final class RPCConnection<Session: Sendable>: Sendable {
             handleMessage(body)
         case .oversized(let bytes, let limit):
             logger.warning("refused a message of \(bytes) bytes (limit \(limit))")
-            send(OutgoingMessage.failure(
-                id: .null,
-                error: .invalidRequest("message of \(bytes) bytes exceeds the limit of \(limit) bytes (--max-message-bytes)")))
+            send(
+                OutgoingMessage.failure(
+                    id: .null,
+                    error: .invalidRequest(
+                        "message of \(bytes) bytes exceeds the limit of \(limit) bytes (--max-message-bytes)")))
         case .badHeader(let reason):
             logger.warning("refused a message: \(reason)")
             send(OutgoingMessage.failure(id: .null, error: .invalidRequest(reason)))

@@ -1,10 +1,11 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
 import Logging
 import NIOCore
 import NIOPosix
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// How a peer reached the bridge; sessions use it to decide, e.g., whether a
 /// connection must authenticate.
@@ -77,7 +78,8 @@ public final class RPCEndpoint<Session: Sendable>: Sendable {
         let configured = bootstrap.channelOption(.allowRemoteHalfClosure, value: true).channelInitializer { channel in
             channel.eventLoop.makeCompletedFuture {
                 let handler = RPCChannelHandler<Session>(repliesOverChannel: sink == nil) { channel, pacing in
-                    let connection = self.makeConnection(peer: .stdio, sink: sink ?? ChannelSink(channel: channel), pacing: pacing)
+                    let connection = self.makeConnection(
+                        peer: .stdio, sink: sink ?? ChannelSink(channel: channel), pacing: pacing)
                     made.withLock { $0 = connection }
                     return connection
                 }
@@ -85,7 +87,9 @@ public final class RPCEndpoint<Session: Sendable>: Sendable {
             }
         }
         _ = try await open(configured).get()
-        guard let connection = made.withLock({ $0 }) else { throw InternalFailure("stdio channel set up without a connection") }
+        guard let connection = made.withLock({ $0 }) else {
+            throw InternalFailure("stdio channel set up without a connection")
+        }
         return connection
     }
 

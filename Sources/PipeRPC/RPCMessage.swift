@@ -14,7 +14,8 @@ enum IncomingMessage: Sendable {
 
     init(_ value: JSON) {
         guard case .object(let object) = value else {
-            self = .invalid(id: .null, error: .invalidRequest("expected a request object, got \(value.kindDescription)"))
+            self = .invalid(
+                id: .null, error: .invalidRequest("expected a request object, got \(value.kindDescription)"))
             return
         }
         let id = object["id"]
@@ -22,7 +23,9 @@ enum IncomingMessage: Sendable {
             switch id {
             case .string, .integer, .double, .null: break
             default:
-                self = .invalid(id: .null, error: .invalidRequest("\"id\" must be a string, a number or null, got \(id.kindDescription)"))
+                self = .invalid(
+                    id: .null,
+                    error: .invalidRequest("\"id\" must be a string, a number or null, got \(id.kindDescription)"))
                 return
             }
         }
@@ -40,7 +43,8 @@ enum IncomingMessage: Sendable {
             return
         }
         guard case .string(let method) = methodValue else {
-            self = .invalid(id: replyID, error: .invalidRequest("\"method\" must be a string, got \(methodValue.kindDescription)"))
+            self = .invalid(
+                id: replyID, error: .invalidRequest("\"method\" must be a string, got \(methodValue.kindDescription)"))
             return
         }
         let params = object["params"]
@@ -48,7 +52,9 @@ enum IncomingMessage: Sendable {
             switch params {
             case .object, .array: break
             default:
-                self = .invalid(id: replyID, error: .invalidRequest("\"params\" must be an object or an array, got \(params.kindDescription)"))
+                self = .invalid(
+                    id: replyID,
+                    error: .invalidRequest("\"params\" must be an object or an array, got \(params.kindDescription)"))
                 return
             }
         }

@@ -15,10 +15,14 @@ struct RPCCommand: AsyncParsableCommand {
             """
     )
 
-    @Option(name: .customLong("tcp"), help: ArgumentHelp("Listen on TCP HOST:PORT (port 0 picks a free one).", valueName: "host:port"))
+    @Option(
+        name: .customLong("tcp"),
+        help: ArgumentHelp("Listen on TCP HOST:PORT (port 0 picks a free one).", valueName: "host:port"))
     var tcpAddress: String?
 
-    @Option(name: .customLong("unix"), help: ArgumentHelp("Listen on a Unix socket at PATH (created 0600).", valueName: "path"))
+    @Option(
+        name: .customLong("unix"),
+        help: ArgumentHelp("Listen on a Unix socket at PATH (created 0600).", valueName: "path"))
     var unixPath: String?
 
     @Option(help: ArgumentHelp("Config file (default: $DATAPIPE_CONFIG or ~/.datapipe/cfg.json).", valueName: "file"))

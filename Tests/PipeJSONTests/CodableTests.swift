@@ -68,7 +68,9 @@ struct CodableTests {
             name: "p", protocol: "s3", options: .init(include: "*.csv|*.txt", exclude: nil, dir: "sub"),
             schema: schema, sizes: [1, 2])
         let encoded = try JSONValueEncoder().encode(settings)
-        #expect(encoded.description.hasPrefix(#"{"name":"p","protocol":"s3","options":{"include":"*.csv|*.txt","dir":"sub"}"#))
+        #expect(
+            encoded.description.hasPrefix(
+                #"{"name":"p","protocol":"s3","options":{"include":"*.csv|*.txt","dir":"sub"}"#))
         #expect(encoded["schema"] == schema)
         #expect(try JSONValueDecoder().decode(Settings.self, from: encoded) == settings)
     }

@@ -1,6 +1,7 @@
 import PipeJSON
-@testable import PipeRPC
 import Testing
+
+@testable import PipeRPC
 
 @Suite("JSON-RPC engine over an in-memory transport", .timeLimit(.minutes(1)))
 struct ConnectionTests {
@@ -99,7 +100,8 @@ struct ConnectionTests {
         let (connection, sink) = makeConnection()
         var replies = ReplyReader(sink)
         connection.send(
-            #"[{"jsonrpc":"2.0","id":1,"method":"test.echo","params":{"text":"a"}},{"jsonrpc":"2.0","method":"test.echo","params":{"text":"n"}},1,{"jsonrpc":"2.0","id":2,"method":"nope"}]"#)
+            #"[{"jsonrpc":"2.0","id":1,"method":"test.echo","params":{"text":"a"}},{"jsonrpc":"2.0","method":"test.echo","params":{"text":"n"}},1,{"jsonrpc":"2.0","id":2,"method":"nope"}]"#
+        )
         guard case .array(let members) = try await replies.next() else {
             Issue.record("a batch is answered with an array")
             return
@@ -178,7 +180,8 @@ struct ConnectionTests {
         let release = Latch()
         let started = Latch()
         let options = ConnectionOptions(maxInFlight: 1)
-        let (connection, sink) = makeConnection(registry: makeRegistry(started: started, release: release), options: options)
+        let (connection, sink) = makeConnection(
+            registry: makeRegistry(started: started, release: release), options: options)
         var replies = ReplyReader(sink)
         connection.send(#"{"jsonrpc":"2.0","id":1,"method":"test.hang"}"#)
         await started.wait()
@@ -205,7 +208,9 @@ struct ConnectionTests {
         var replies = ReplyReader(sink)
         connection.send(#"{"jsonrpc":"2.0","id":0,"method":"test.hang"}"#)
         await started.wait()
-        for id in 1...4 { connection.send(#"{"jsonrpc":"2.0","id":\#(id),"method":"test.echo","params":{"text":"x"}}"#) }
+        for id in 1...4 {
+            connection.send(#"{"jsonrpc":"2.0","id":\#(id),"method":"test.echo","params":{"text":"x"}}"#)
+        }
         #expect(pacing.changes.withLock { $0 } == [true])
         release.open()
         for _ in 0...4 { _ = try await replies.next() }
@@ -257,7 +262,9 @@ struct ConnectionTests {
         let (connection, sink) = makeConnection()
         var replies = ReplyReader(sink)
         var input = ""
-        for id in 1...1000 { input += #"{"jsonrpc":"2.0","id":\#(id),"method":"test.echo","params":{"text":"x"}}"# + "\n" }
+        for id in 1...1000 {
+            input += #"{"jsonrpc":"2.0","id":\#(id),"method":"test.echo","params":{"text":"x"}}"# + "\n"
+        }
         connection.receive(Array(input.utf8))
         var seen = Set<Int64>()
         for _ in 1...1000 {

@@ -1,5 +1,6 @@
-@testable import PipeRPC
 import Testing
+
+@testable import PipeRPC
 
 /// Feeds `chunks` one at a time and collects every event.
 private func decode(_ chunks: [[UInt8]], limit: Int = 1 << 20) -> (events: [FrameEvent], style: FramingStyle?) {
@@ -43,7 +44,8 @@ struct FrameDecoderTests {
     func contentLength() {
         let first = "{\"id\":1}"
         let second = "{\"id\":22}"
-        let input = "Content-Length: \(first.utf8.count)\r\n\r\n\(first)"
+        let input =
+            "Content-Length: \(first.utf8.count)\r\n\r\n\(first)"
             + "content-type: application/vscode-jsonrpc; charset=utf8\r\nCONTENT-LENGTH:\(second.utf8.count)\r\n\r\n\(second)"
         let expected = [message(first), message(second)]
         let whole = decode([bytes(input)])
@@ -89,7 +91,8 @@ struct FrameDecoderTests {
 
     @Test("a charset other than UTF-8 is refused and its body skipped")
     func badCharset() {
-        let input = "Content-Type: text/plain; charset=latin1\r\nContent-Length: 2\r\n\r\n{}Content-Length: 3\r\n\r\n[1]"
+        let input =
+            "Content-Type: text/plain; charset=latin1\r\nContent-Length: 2\r\n\r\n{}Content-Length: 3\r\n\r\n[1]"
         let events = decode([bytes(input)]).events
         #expect(events.count == 2)
         guard case .badHeader(let reason) = events.first else {
@@ -111,7 +114,9 @@ struct FrameDecoderTests {
         #expect(reason.contains("Content-Length"))
     }
 
-    @Test("garbage instead of headers is fatal", arguments: ["hello world\r\n\r\n", "Content-Length: -1\r\n\r\n", "Content-Length: 12abc\r\n\r\n"])
+    @Test(
+        "garbage instead of headers is fatal",
+        arguments: ["hello world\r\n\r\n", "Content-Length: -1\r\n\r\n", "Content-Length: 12abc\r\n\r\n"])
     func garbageHeaders(input: String) {
         let events = decode([bytes(input)]).events
         guard case .fatal = events.first else {

@@ -1,8 +1,9 @@
 import Logging
 import PipeJSON
-@testable import PipeRPC
 import Synchronization
 import Testing
+
+@testable import PipeRPC
 
 /// An in-memory transport: frames written by the connection arrive in `frames`.
 final class MemorySink: FrameSink {

@@ -29,7 +29,8 @@ public enum SessionPing: BridgeMethod {
     public static func handle(_ params: Params, _ context: BridgeContext) async throws -> Result {
         let delay = params.delayMilliseconds ?? 0
         guard (0...maxDelayMilliseconds).contains(delay) else {
-            throw RPCError.invalidParams("delay_ms must be between 0 and \(maxDelayMilliseconds), got \(delay)", path: "delay_ms")
+            throw RPCError.invalidParams(
+                "delay_ms must be between 0 and \(maxDelayMilliseconds), got \(delay)", path: "delay_ms")
         }
         guard delay > 0 else { return Result(pong: true, waitedMilliseconds: 0) }
         let step = 100
