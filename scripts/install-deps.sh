@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Installs the system and Python packages datapipe builds and tests with, on
+# Debian 12 with the Swift toolchain on PATH. Safe to run again: installs only
+# what is missing. Needs root (or sudo) for apt-get.
+set -euo pipefail
+
+apt_packages=(pkg-config libjansson-dev jq socat python3 python3-pip)
+
+missing=()
+for package in "${apt_packages[@]}"; do
+    dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    sudo=""
+    [ "$(id -u)" -eq 0 ] || sudo="sudo"
+    echo "installing: ${missing[*]}" >&2
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+command -v swift >/dev/null || { echo "swift is not on PATH: install the Swift 6 toolchain first" >&2; exit 1; }
