@@ -30,22 +30,16 @@ public struct BridgeEnvironment: Sendable {
         return "default"
     }
 
-    static func homeDirectory(_ environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+    static func homeDirectory(_ environment: [String: String]) -> String {
         environment["HOME"] ?? NSHomeDirectory()
     }
+
+    /// The user's home folder, read once.
+    static let home = homeDirectory(ProcessInfo.processInfo.environment)
 
     /// The active profile as the config file has it; empty when the file or
     /// the profile does not exist yet. A file that is not valid JSON is an error.
     func loadProfile() throws -> JSONObject {
-        guard let data = FileManager.default.contents(atPath: configFile) else { return [:] }
-        let config: JSON
-        do {
-            config = try JSON.parse([UInt8](data))
-        } catch {
-            throw BridgeError(
-                .invalidSettings, "config file \(configFile) is not valid JSON: \(error)",
-                facts: ["config_file": .string(configFile)])
-        }
-        return config[profile]?.objectValue ?? [:]
+        try ConfigFileReader.shared.read(configFile)?[profile]?.objectValue ?? [:]
     }
 }

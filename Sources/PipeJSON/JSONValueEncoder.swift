@@ -98,31 +98,31 @@ private struct ValueEncoder: Encoder {
     }
 }
 
-/// Scalar conversions shared by every container.
+/// Scalar conversions shared by every container. Types are told apart by
+/// metadata identity, not dynamic casts: this runs for every encoded field.
 private enum Scalar {
     static func encode<T: Encodable>(_ value: T, into node: EncodingNode, at path: [CodingKey]) throws {
-        switch value {
-        case let json as JSON: node.state = .single(json)
-        case let bool as Bool: node.state = .single(.bool(bool))
-        case let string as String: node.state = .single(.string(string))
-        case let double as Double: node.state = .single(try real(double, at: path))
-        case let float as Float: node.state = .single(try real(Double(float), at: path))
-        case let int as Int: node.state = .single(.integer(Int64(int)))
-        case let int as Int64: node.state = .single(.integer(int))
-        case let int as Int32: node.state = .single(.integer(Int64(int)))
-        case let int as UInt64:
-            guard let exact = Int64(exactly: int) else {
+        if T.self == String.self {
+            node.state = .single(.string(value as! String))
+        } else if T.self == Int.self {
+            node.state = .single(.integer(Int64(value as! Int)))
+        } else if T.self == Bool.self {
+            node.state = .single(.bool(value as! Bool))
+        } else if T.self == JSON.self {
+            node.state = .single(value as! JSON)
+        } else if T.self == Double.self {
+            node.state = .single(try real(value as! Double, at: path))
+        } else if T.self == Int64.self {
+            node.state = .single(.integer(value as! Int64))
+        } else if T.self == Float.self {
+            node.state = .single(try real(Double(value as! Float), at: path))
+        } else if let integer = value as? any FixedWidthInteger {
+            guard let exact = Int64(exactly: integer) else {
                 throw JSONEncodeError(
-                    path: JSONDecodeError.render(path), reason: "\(int) does not fit in a signed 64-bit integer")
+                    path: JSONDecodeError.render(path), reason: "\(integer) does not fit in a signed 64-bit integer")
             }
             node.state = .single(.integer(exact))
-        case let int as any FixedWidthInteger:
-            guard let exact = Int64(exactly: int) else {
-                throw JSONEncodeError(
-                    path: JSONDecodeError.render(path), reason: "\(int) does not fit in a signed 64-bit integer")
-            }
-            node.state = .single(.integer(exact))
-        default:
+        } else {
             try value.encode(to: ValueEncoder(node: node, codingPath: path))
         }
     }
@@ -145,6 +145,19 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         try Scalar.encode(value, into: node.member(key.stringValue), at: codingPath + [key])
+    }
+
+    // The common scalars skip the generic path (and its coding-path array).
+    mutating func encode(_ value: String, forKey key: Key) throws {
+        node.member(key.stringValue).state = .single(.string(value))
+    }
+
+    mutating func encode(_ value: Bool, forKey key: Key) throws {
+        node.member(key.stringValue).state = .single(.bool(value))
+    }
+
+    mutating func encode(_ value: Int, forKey key: Key) throws {
+        node.member(key.stringValue).state = .single(.integer(Int64(value)))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)

@@ -183,11 +183,10 @@ public struct FrameDecoder: Sendable {
             }
             return (nil, false)
         }
-        let headerBytes = buffer[readIndex..<headerEnd.start]
+        let parsedHeaders = HeaderBlock.parse(buffer[readIndex..<headerEnd.start])
         readIndex = headerEnd.bodyStart
         scanIndex = readIndex
-        let header = String(decoding: headerBytes, as: UTF8.self)
-        switch Self.parseHeaders(header) {
+        switch parsedHeaders {
         case .failure(let failure):
             return fail(failure.reason)
         case .success(let parsed):
@@ -209,51 +208,6 @@ public struct FrameDecoder: Sendable {
         readIndex = 0
         scanIndex = 0
         return (.fatal(reason), true)
-    }
-
-    private struct ParsedHeaders {
-        var length: Int
-        /// Set when the body must be skipped rather than read.
-        var problem: String?
-    }
-
-    private static func parseHeaders(_ block: String) -> Result<ParsedHeaders, HeaderFailure> {
-        var length: Int?
-        var problem: String?
-        for rawLine in block.split(whereSeparator: { $0 == "\n" || $0 == "\r\n" || $0 == "\r" }) {
-            guard let colon = rawLine.firstIndex(of: ":") else {
-                return .failure(
-                    HeaderFailure("malformed header line \"\(rawLine.prefix(80))\": expected \"Name: value\""))
-            }
-            let name = rawLine[..<colon].trimmingBlanks().lowercased()
-            let value = rawLine[rawLine.index(after: colon)...].trimmingBlanks()
-            switch name {
-            case "content-length":
-                guard let parsed = Int(value), parsed >= 0 else {
-                    return .failure(HeaderFailure("Content-Length \"\(value.prefix(40))\" is not a byte count"))
-                }
-                length = parsed
-            case "content-type":
-                if let charset = charset(in: value), charset != "utf-8", charset != "utf8" {
-                    problem = "unsupported charset \"\(charset)\" (only utf-8 is accepted)"
-                }
-            default:
-                continue  // other headers are allowed and ignored
-            }
-        }
-        guard let length else {
-            return .failure(HeaderFailure("header block without a Content-Length header"))
-        }
-        return .success(ParsedHeaders(length: length, problem: problem))
-    }
-
-    private static func charset(in contentType: String) -> String? {
-        for parameter in contentType.split(separator: ";").dropFirst() {
-            let parts = parameter.split(separator: "=", maxSplits: 1)
-            guard parts.count == 2, parts[0].trimmingBlanks().lowercased() == "charset" else { continue }
-            return parts[1].trimmingBlanks().trimmingCharacters(in: "\"").lowercased()
-        }
-        return nil
     }
 
     /// The end of a header block: `\r\n\r\n`, or `\n\n` from lenient peers.
@@ -310,20 +264,5 @@ public struct FrameDecoder: Sendable {
 
     private static func isBlank(_ byte: UInt8) -> Bool {
         byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D
-    }
-}
-
-private struct HeaderFailure: Error {
-    let reason: String
-    init(_ reason: String) { self.reason = reason }
-}
-
-extension StringProtocol {
-    fileprivate func trimmingBlanks() -> String {
-        String(drop(while: { $0 == " " || $0 == "\t" }).reversed().drop(while: { $0 == " " || $0 == "\t" }).reversed())
-    }
-
-    fileprivate func trimmingCharacters(in set: Character) -> String {
-        String(drop(while: { $0 == set }).reversed().drop(while: { $0 == set }).reversed())
     }
 }

@@ -67,7 +67,7 @@ extension RPCConnection {
     /// own completion cannot remove its entry before it is recorded.
     private func start(_ call: Call, serial: UInt64, in state: inout ConnectionState) {
         state.running[serial] = ConnectionState.Running(id: call.id, task: nil, answersCancel: call.target.answers)
-        state.running[serial]?.task = Task { [self] in
+        state.running[serial]?.task = Task(executorPreference: executor) { [self] in
             let reply = await run(call)
             if let reply { deliver(reply, to: call.target) }
             completed(serial)

@@ -15,14 +15,17 @@ public final class RPCConnection<Session: Sendable>: Sendable {
     let sink: FrameSink
     let pacing: InputPacing?
     let logger: Logger
+    /// Where request Tasks run; nil means the global concurrent executor.
+    let executor: (any TaskExecutor)?
     let state: Mutex<ConnectionState>
     /// Touched only by `receive`, which the transport calls serially.
     let decoder: Mutex<FrameDecoder>
 
     public init(
         registry: MethodRegistry<Session>, session: Session, options: ConnectionOptions = ConnectionOptions(),
-        sink: FrameSink, pacing: InputPacing? = nil, logger: Logger
+        sink: FrameSink, pacing: InputPacing? = nil, executor: (any TaskExecutor)? = nil, logger: Logger
     ) {
+        self.executor = executor
         self.registry = registry
         self.session = session
         self.options = options

@@ -79,7 +79,8 @@ public final class RPCEndpoint<Session: Sendable>: Sendable {
             channel.eventLoop.makeCompletedFuture {
                 let handler = RPCChannelHandler<Session>(repliesOverChannel: sink == nil) { channel, pacing in
                     let connection = self.makeConnection(
-                        peer: .stdio, sink: sink ?? ChannelSink(channel: channel), pacing: pacing)
+                        peer: .stdio, sink: sink ?? ChannelSink(channel: channel), pacing: pacing,
+                        eventLoop: channel.eventLoop)
                     made.withLock { $0 = connection }
                     return connection
                 }
@@ -93,10 +94,12 @@ public final class RPCEndpoint<Session: Sendable>: Sendable {
         return connection
     }
 
-    func makeConnection(peer: PeerKind, sink: FrameSink, pacing: InputPacing) -> RPCConnection<Session> {
+    func makeConnection(
+        peer: PeerKind, sink: FrameSink, pacing: InputPacing, eventLoop: (any EventLoop)? = nil
+    ) -> RPCConnection<Session> {
         let connection = RPCConnection(
             registry: registry, session: makeSession(peer), options: options, sink: sink, pacing: pacing,
-            logger: logger)
+            executor: eventLoop.map { EventLoopTaskExecutor(eventLoop: $0) }, logger: logger)
         live.withLock { $0.connections[ObjectIdentifier(connection)] = connection }
         return connection
     }
@@ -135,7 +138,8 @@ public final class RPCEndpoint<Session: Sendable>: Sendable {
                 channel.eventLoop.makeCompletedFuture {
                     let handler = RPCChannelHandler<Session> { channel, pacing in
                         let connection = self.makeConnection(
-                            peer: peer(channel), sink: ChannelSink(channel: channel), pacing: pacing)
+                            peer: peer(channel), sink: ChannelSink(channel: channel), pacing: pacing,
+                            eventLoop: channel.eventLoop)
                         channel.closeFuture.whenComplete { _ in self.forget(connection) }
                         return connection
                     }

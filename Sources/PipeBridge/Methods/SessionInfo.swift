@@ -35,6 +35,6 @@ public enum SessionInfo: BridgeMethod {
             mode: profile["mode"]?.stringValue ?? "local",
             server: profile["server"]?.stringValue,
             username: profile["username"]?.stringValue,
-            filerepo: profile["filerepo"]?.stringValue ?? BridgeEnvironment.homeDirectory() + "/d6tpipe")
+            filerepo: profile["filerepo"]?.stringValue ?? BridgeEnvironment.home + "/d6tpipe")
     }
 }
