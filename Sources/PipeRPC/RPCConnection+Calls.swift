@@ -18,15 +18,33 @@ struct ConnectionState: Sendable {
     var queue: [(serial: UInt64, call: Call)] = []
     var queueHead = 0
     var readingPaused = false
-    var inputClosed = false
-    var finished = false
-    var finishWaiters: [CheckedContinuation<Void, Never>] = []
-    var inputClosedWaiters: [CheckedContinuation<Void, Never>] = []
+    var inputClosed = Milestone()
+    var finished = Milestone()
 
     struct Running: Sendable {
         let id: JSON
         var task: Task<Void, Never>?
         let answersCancel: Bool
+    }
+
+    /// Something that happens once, with the tasks waiting for it.
+    struct Milestone: Sendable {
+        private(set) var reached = false
+        private var waiters: [CheckedContinuation<Void, Never>] = []
+
+        /// Marks it reached; returns the waiters to resume (outside the lock).
+        mutating func reach() -> [CheckedContinuation<Void, Never>] {
+            reached = true
+            defer { waiters = [] }
+            return waiters
+        }
+
+        /// Queues `waiter` unless already reached; returns whether it was queued.
+        mutating func enqueue(_ waiter: CheckedContinuation<Void, Never>) -> Bool {
+            if reached { return false }
+            waiters.append(waiter)
+            return true
+        }
     }
 
     var queuedCount: Int { queue.count - queueHead }
@@ -104,7 +122,7 @@ extension RPCConnection {
             while state.running.count < options.maxInFlight, let next = state.popQueued() {
                 start(next.call, serial: next.serial, in: &state)
             }
-            if state.readingPaused, state.queuedCount <= options.maxQueued / 2, !state.inputClosed {
+            if state.readingPaused, state.queuedCount <= options.maxQueued / 2, !state.inputClosed.reached {
                 state.readingPaused = false
                 return true
             }
@@ -147,15 +165,13 @@ extension RPCConnection {
 
     private func finish(abandoningCalls: Bool) {
         let waiters: [CheckedContinuation<Void, Never>]? = state.withLock { state in
-            guard !state.finished else { return nil }
+            guard !state.finished.reached else { return nil }
             if abandoningCalls {
                 logger.error("closing with \(state.running.count) requests that ignored cancellation")
             } else {
-                guard state.inputClosed, state.running.isEmpty, state.queuedCount == 0 else { return nil }
+                guard state.inputClosed.reached, state.running.isEmpty, state.queuedCount == 0 else { return nil }
             }
-            state.finished = true
-            defer { state.finishWaiters = [] }
-            return state.finishWaiters
+            return state.finished.reach()
         }
         guard let waiters else { return }
         sink.finish()
@@ -168,9 +184,9 @@ extension RPCConnection {
     /// is abandoned after a short grace.
     public func waitUntilFinished() async {
         await withTaskGroup(of: Void.self) { group in
-            group.addTask { await self.finishedSignal() }
+            group.addTask { await self.waitFor(\.finished) }
             group.addTask {
-                await self.inputClosedSignal()
+                await self.waitFor(\.inputClosed)
                 try? await Task.sleep(for: self.options.drainTimeout)
                 guard !Task.isCancelled else { return }
                 self.cancelAll(reason: "still running \(self.options.drainTimeout) after the input ended")
@@ -205,25 +221,10 @@ extension RPCConnection {
         finishIfIdle()
     }
 
-    private func inputClosedSignal() async {
+    private func waitFor(_ milestone: WritableKeyPath<ConnectionState, ConnectionState.Milestone>) async {
         await withCheckedContinuation { continuation in
-            let closed = state.withLock { state in
-                if state.inputClosed { return true }
-                state.inputClosedWaiters.append(continuation)
-                return false
-            }
-            if closed { continuation.resume() }
-        }
-    }
-
-    private func finishedSignal() async {
-        await withCheckedContinuation { continuation in
-            let done = state.withLock { state in
-                if state.finished { return true }
-                state.finishWaiters.append(continuation)
-                return false
-            }
-            if done { continuation.resume() }
+            let queued = state.withLock { $0[keyPath: milestone].enqueue(continuation) }
+            if !queued { continuation.resume() }
         }
     }
 }

@@ -61,11 +61,7 @@ public final class RPCConnection<Session: Sendable>: Sendable {
     }
 
     func markInputClosed() {
-        let waiters = state.withLock { state in
-            state.inputClosed = true
-            defer { state.inputClosedWaiters = [] }
-            return state.inputClosedWaiters
-        }
+        let waiters = state.withLock { $0.inputClosed.reach() }
         for waiter in waiters { waiter.resume() }
         finishIfIdle()
     }
