@@ -18,7 +18,16 @@ let package = Package(
             pkgConfig: "jansson",
             providers: [.apt(["libjansson-dev"])]
         ),
+        .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .target(name: "PipeJSON", dependencies: ["CJansson"]),
+        .target(
+            name: "PipeRemotes",
+            dependencies: [
+                "CCrypto",
+                "PipeJSON",
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .target(
             name: "PipeRPC",
             dependencies: [
@@ -47,6 +56,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PipeJSONTests", dependencies: ["PipeJSON"]),
+        .testTarget(name: "PipeRemotesTests", dependencies: ["PipeRemotes"]),
         .testTarget(name: "PipeRPCTests", dependencies: ["PipeRPC", "PipeJSON"]),
         .testTarget(name: "PipeBridgeTests", dependencies: ["PipeBridge", "PipeRPC", "PipeJSON"]),
         .testTarget(name: "EndToEndTests", dependencies: ["datapipe", "PipeJSON"]),

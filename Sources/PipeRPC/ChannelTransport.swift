@@ -105,7 +105,15 @@ private struct LoopBoundPacing<Session: Sendable>: PacingTarget {
 /// along with it, so a burst of replies costs one system call, not one each.
 final class ChannelSink: FrameSink {
     private let channel: Channel
-    private let pending = Mutex<(bytes: [UInt8], flushScheduled: Bool)>(([], false))
+    private let pending = Mutex<Pending>(Pending())
+
+    private struct Pending {
+        var bytes: [UInt8] = []
+        var flushScheduled = false
+        /// The newest write handed to NIO; writes complete in order, so when
+        /// it completes every earlier one has.
+        var lastWrite: EventLoopFuture<Void>?
+    }
 
     init(channel: Channel) {
         self.channel = channel
@@ -123,25 +131,27 @@ final class ChannelSink: FrameSink {
         }
     }
 
-    func finish() {
+    func finish() async {
+        let closed = channel.eventLoop.makePromise(of: Void.self)
         channel.eventLoop.execute {
-            guard let written = self.flush() else {
-                self.channel.close(promise: nil)
-                return
+            self.flush()
+            let lastWrite = self.pending.withLock { $0.lastWrite } ?? self.channel.eventLoop.makeSucceededVoidFuture()
+            lastWrite.whenComplete { _ in
+                self.channel.close().whenComplete { _ in closed.succeed() }
             }
-            written.whenComplete { _ in self.channel.close(promise: nil) }
         }
+        try? await closed.futureResult.get()
     }
 
     /// Writes what is queued; runs on the event loop.
-    @discardableResult
-    private func flush() -> EventLoopFuture<Void>? {
+    private func flush() {
         let bytes = pending.withLock { pending in
             pending.flushScheduled = false
             defer { pending.bytes = [] }
             return pending.bytes
         }
-        guard !bytes.isEmpty else { return nil }
-        return channel.writeAndFlush(channel.allocator.buffer(bytes: bytes))
+        guard !bytes.isEmpty else { return }
+        let written = channel.writeAndFlush(channel.allocator.buffer(bytes: bytes))
+        pending.withLock { $0.lastWrite = written }
     }
 }

@@ -49,7 +49,7 @@ final class DescriptorSink: FrameSink {
         }
     }
 
-    func finish() {}
+    func finish() async {}  // writes are synchronous: nothing is pending
 }
 
 /// Reads a file descriptor on a thread of its own and feeds a connection,

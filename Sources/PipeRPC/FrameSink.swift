@@ -5,8 +5,9 @@ public protocol FrameSink: Sendable {
     /// Queues framed bytes for the peer. Called from any thread; bytes go out
     /// in call order. Must not block on the peer.
     func write(_ bytes: [UInt8])
-    /// Flushes what was written and closes the output side.
-    func finish()
+    /// Flushes what was written and closes the output side; returns once the
+    /// bytes are handed to the operating system (or the peer is gone).
+    func finish() async
 }
 
 /// Lets a connection slow its input down: while paused, the transport stops

@@ -23,7 +23,8 @@ struct HeaderBlock {
             let line = trimmed(block[lineStart..<lineEnd])
             if line.isEmpty { continue }
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
-                return .failure(Failure(reason: "malformed header line \"\(text(line, limit: 80))\": expected \"Name: value\""))
+                return .failure(
+                    Failure(reason: "malformed header line \"\(text(line, limit: 80))\": expected \"Name: value\""))
             }
             let name = trimmed(line[..<colon])
             let value = trimmed(line[(colon + 1)...])
@@ -33,7 +34,9 @@ struct HeaderBlock {
                 }
                 length = parsed
             } else if equalsIgnoringCase(name, contentType) {
-                if let charset = charset(in: String(decoding: value, as: UTF8.self)), charset != "utf-8", charset != "utf8" {
+                if let charset = charset(in: String(decoding: value, as: UTF8.self)), charset != "utf-8",
+                    charset != "utf8"
+                {
                     problem = "unsupported charset \"\(charset)\" (only utf-8 is accepted)"
                 }
             }

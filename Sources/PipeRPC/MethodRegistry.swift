@@ -5,8 +5,8 @@ import PipeJSON
 /// Unknown methods (-32601) and params that do not fit (-32602) are answered
 /// here, never by handlers: a handler only ever sees decoded params.
 public struct MethodRegistry<Session: Sendable>: Sendable {
-    /// Runs before every call's params are decoded; throws to refuse the call
-    /// (e.g. an unauthenticated TCP connection).
+    /// Runs before every call is looked up; throws to refuse the call (e.g.
+    /// an unauthenticated TCP connection).
     public typealias Gate = @Sendable (_ method: String, _ session: Session) throws -> Void
 
     struct Entry: Sendable {
@@ -58,8 +58,9 @@ public struct MethodRegistry<Session: Sendable>: Sendable {
 
     /// Looks the method up, applies the gate and puts params in by-name form.
     func prepare(method: String, params: JSON?, session: Session) throws -> PreparedCall {
-        guard let entry = entries[method] else { throw RPCError.methodNotFound(method) }
+        // The gate comes first: an unauthenticated peer learns nothing, not even which methods exist.
         try gate?(method, session)
+        guard let entry = entries[method] else { throw RPCError.methodNotFound(method) }
         var named = try Self.byName(params, paramNames: entry.paramNames)
         let progressToken = named["progress_token"]
         named["progress_token"] = nil

@@ -19,6 +19,8 @@ struct ConnectionState: Sendable {
     var queueHead = 0
     var readingPaused = false
     var inputClosed = Milestone()
+    /// Set when the output starts closing; `finished` is reached once it has.
+    var finishing = false
     var finished = Milestone()
 
     struct Running: Sendable {
@@ -164,18 +166,21 @@ extension RPCConnection {
     private func abandon() { finish(abandoningCalls: true) }
 
     private func finish(abandoningCalls: Bool) {
-        let waiters: [CheckedContinuation<Void, Never>]? = state.withLock { state in
-            guard !state.finished.reached else { return nil }
+        let start: Bool = state.withLock { state in
+            guard !state.finishing else { return false }
             if abandoningCalls {
                 logger.error("closing with \(state.running.count) requests that ignored cancellation")
             } else {
-                guard state.inputClosed.reached, state.running.isEmpty, state.queuedCount == 0 else { return nil }
+                guard state.inputClosed.reached, state.running.isEmpty, state.queuedCount == 0 else { return false }
             }
-            return state.finished.reach()
+            state.finishing = true
+            return true
         }
-        guard let waiters else { return }
-        sink.finish()
-        for waiter in waiters { waiter.resume() }
+        guard start else { return }
+        Task {
+            await sink.finish()
+            for waiter in state.withLock({ $0.finished.reach() }) { waiter.resume() }
+        }
     }
 
     /// Returns once the connection has answered everything and closed its

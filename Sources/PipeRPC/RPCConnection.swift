@@ -53,6 +53,8 @@ public final class RPCConnection<Session: Sendable>: Sendable {
 
     /// The peer will send nothing more: finish what runs, then close.
     public func inputClosed() {
+        let alreadyClosed = state.withLock { $0.inputClosed.reached }
+        guard !alreadyClosed else { return }
         let pending = decoder.withLock { $0.bufferedByteCount }
         if pending > 0 {
             logger.warning("input ended inside a message; \(pending) bytes of an incomplete message were dropped")

@@ -17,7 +17,7 @@ final class MemorySink: FrameSink {
 
     func write(_ bytes: [UInt8]) { continuation.yield(bytes) }
 
-    func finish() {
+    func finish() async {
         finished.withLock { $0 = true }
         continuation.finish()
     }

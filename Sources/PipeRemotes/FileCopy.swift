@@ -1,0 +1,76 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Streams files in fixed-size chunks: memory stays bounded whatever the size,
+/// cancellation is checked per chunk, and the md5 is computed on the way.
+/// Blocking: call through `BlockingIO.run`.
+public enum FileCopy {
+    public static let chunkSize = 1 << 20
+
+    /// Copies `source` to `destination` (created 0644 or truncated) and
+    /// fsyncs it. Returns the bytes copied and their md5.
+    public static func copy(
+        _ source: String, to destination: String, cancellation: CancellationFlag, progress: TransferProgress? = nil
+    ) throws -> DownloadReceipt {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw FileSystemError(path: source) }
+        defer { close(input) }
+        let output = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard output >= 0 else { throw FileSystemError(path: destination) }
+        defer { close(output) }
+        var hasher = MD5()
+        var total: Int64 = 0
+        var buffer = [UInt8](repeating: 0, count: chunkSize)
+        while true {
+            try cancellation.check()
+            let count = try readChunk(input, into: &buffer, path: source)
+            if count == 0 { break }
+            try buffer.withUnsafeBytes { raw in
+                let chunk = UnsafeRawBufferPointer(rebasing: raw[0..<count])
+                hasher.update(chunk)
+                try writeAll(output, chunk, path: destination)
+            }
+            total += Int64(count)
+            progress?(total)
+        }
+        guard fsync(output) == 0 else { throw FileSystemError(path: destination) }
+        return DownloadReceipt(bytes: total, md5: hasher.finalizeHex())
+    }
+
+    /// The md5 (hex) of a file's content.
+    public static func md5(of path: String, cancellation: CancellationFlag) throws -> String {
+        let input = open(path, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw FileSystemError(path: path) }
+        defer { close(input) }
+        var hasher = MD5()
+        var buffer = [UInt8](repeating: 0, count: chunkSize)
+        while true {
+            try cancellation.check()
+            let count = try readChunk(input, into: &buffer, path: path)
+            if count == 0 { break }
+            buffer.withUnsafeBytes { hasher.update(UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+        }
+        return hasher.finalizeHex()
+    }
+
+    private static func readChunk(_ descriptor: CInt, into buffer: inout [UInt8], path: String) throws -> Int {
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count >= 0 { return count }
+            if errno != EINTR { throw FileSystemError(path: path) }
+        }
+    }
+
+    static func writeAll(_ descriptor: CInt, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+        var offset = 0
+        while offset < bytes.count {
+            let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)
+            if written < 0 {
+                if errno == EINTR { continue }
+                throw FileSystemError(path: path)
+            }
+            offset += written
+        }
+    }
+}

@@ -1,0 +1,111 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Supplies the md5 of a local file; PipeCore's cache answers without
+/// reading files whose (path, size, mtime, inode) did not change.
+public protocol ContentFingerprints: Sendable {
+    /// Blocking; called from `BlockingIO`.
+    func md5(ofFileAt path: String, file: WalkedFile, cancellation: CancellationFlag) throws -> String
+}
+
+/// Reads every file: for callers without a cache.
+public struct UncachedFingerprints: ContentFingerprints {
+    public init() {}
+
+    public func md5(ofFileAt path: String, file: WalkedFile, cancellation: CancellationFlag) throws -> String {
+        try FileCopy.md5(of: path, cancellation: cancellation)
+    }
+}
+
+/// A plain directory as the remote: the embedded default, and the way to
+/// share through a mounted network drive. crc is the content md5.
+public struct FileRemote: RemoteStore {
+    public let root: String
+    let fingerprints: ContentFingerprints
+
+    public var protocolName: String { "file" }
+
+    /// Uploads are written under this suffix, then renamed; listings skip it.
+    static let uploadSuffix = ".datapipe-upload"
+
+    public init(root: String, fingerprints: ContentFingerprints = UncachedFingerprints()) {
+        self.root = root.count > 1 && root.hasSuffix("/") ? String(root.dropLast()) : root
+        self.fingerprints = fingerprints
+    }
+
+    public func list() async throws -> [RemoteFile] {
+        let root = root
+        let fingerprints = fingerprints
+        return try await perform(file: nil) { cancellation in
+            let walked = try DirectoryWalker.files(below: root) { $0.hasSuffix(Self.uploadSuffix) }
+            return try walked.map { file in
+                try cancellation.check()
+                let md5 = try fingerprints.md5(ofFileAt: root + "/" + file.relativePath, file: file, cancellation: cancellation)
+                return RemoteFile(filename: file.relativePath, modifiedAt: file.modifiedSeconds, size: file.size, crc: md5, md5: md5)
+            }
+        }
+    }
+
+    public func download(_ name: String, to destination: String, progress: TransferProgress?) async throws -> DownloadReceipt {
+        try RemoteName.validate(name, protocolName: protocolName, location: root)
+        let source = root + "/" + name
+        return try await perform(file: name) { cancellation in
+            try FileCopy.copy(source, to: destination, cancellation: cancellation, progress: progress)
+        }
+    }
+
+    public func upload(_ source: String, as name: String, progress: TransferProgress?) async throws {
+        try RemoteName.validate(name, protocolName: protocolName, location: root)
+        let target = root + "/" + name
+        try await perform(file: name) { cancellation in
+            try makeParentFolders(of: target)
+            let temporary = Self.temporaryName(for: target)
+            do {
+                _ = try FileCopy.copy(source, to: temporary, cancellation: cancellation, progress: progress)
+                guard rename(temporary, target) == 0 else { throw FileSystemError(path: target) }
+            } catch {
+                unlink(temporary)
+                throw error
+            }
+        }
+    }
+
+    public func delete(_ name: String) async throws {
+        try RemoteName.validate(name, protocolName: protocolName, location: root)
+        let target = root + "/" + name
+        try await perform(file: name) { _ in
+            if unlink(target) != 0, errno != ENOENT { throw FileSystemError(path: target) }
+        }
+    }
+
+    public func exists(_ name: String) async throws -> Bool {
+        try RemoteName.validate(name, protocolName: protocolName, location: root)
+        let target = root + "/" + name
+        return try await perform(file: name) { _ in
+            var info = stat()
+            return lstat(target, &info) == 0 && (info.st_mode & S_IFMT) == S_IFREG
+        }
+    }
+
+    /// Runs blocking work and turns file-system failures into `RemoteError`s.
+    private func perform<T: Sendable>(
+        file: String?, _ body: @escaping @Sendable (CancellationFlag) throws -> T
+    ) async throws -> T {
+        do {
+            return try await BlockingIO.run(body)
+        } catch let failure as FileSystemError {
+            let kind: RemoteError.Kind =
+                failure.isNotFound ? .notFound : failure.isPermissionDenied ? .permissionDenied : .other
+            throw RemoteError(kind, protocolName: protocolName, location: root, reason: failure.description, file: file)
+        }
+    }
+
+    static func temporaryName(for target: String) -> String {
+        let suffix = String(UInt64.random(in: 0...UInt64.max), radix: 36)
+        guard let slash = target.lastIndex(of: "/") else { return ".\(target).\(suffix)\(uploadSuffix)" }
+        let folder = target[...slash]
+        let base = target[target.index(after: slash)...]
+        return "\(folder).\(base).\(suffix)\(uploadSuffix)"
+    }
+}
