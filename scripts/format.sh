@@ -3,7 +3,7 @@
 # .swift-format. With --check, changes nothing and fails when a file would change.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-files=$(git ls-files '*.swift')
+files=$(git ls-files --cached --others --exclude-standard '*.swift')
 if [ "${1:-}" = "--check" ]; then
     tmp=$(mktemp -d)
     trap 'rm -rf "$tmp"' EXIT

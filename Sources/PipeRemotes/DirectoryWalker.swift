@@ -21,7 +21,9 @@ public struct WalkedFile: Sendable, Equatable {
 public enum DirectoryWalker {
     /// Every regular file below `root`; `skip` filters names (not paths) out,
     /// e.g. temporary files. A missing root yields nothing.
-    public static func files(below root: String, skip: (String) -> Bool = { _ in false }) throws(FileSystemError) -> [WalkedFile] {
+    public static func files(below root: String, skip: (String) -> Bool = { _ in false }) throws(FileSystemError)
+        -> [WalkedFile]
+    {
         var found: [WalkedFile] = []
         var info = stat()
         guard lstat(root, &info) == 0 else {
@@ -32,7 +34,9 @@ public enum DirectoryWalker {
         return found
     }
 
-    private static func walk(root: String, relative: String, into found: inout [WalkedFile], skip: (String) -> Bool) throws(FileSystemError) {
+    private static func walk(root: String, relative: String, into found: inout [WalkedFile], skip: (String) -> Bool)
+        throws(FileSystemError)
+    {
         let folder = relative.isEmpty ? root : root + "/" + relative
         guard let directory = opendir(folder) else {
             throw FileSystemError(path: folder)

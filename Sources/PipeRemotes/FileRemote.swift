@@ -41,13 +41,17 @@ public struct FileRemote: RemoteStore {
             let walked = try DirectoryWalker.files(below: root) { $0.hasSuffix(Self.uploadSuffix) }
             return try walked.map { file in
                 try cancellation.check()
-                let md5 = try fingerprints.md5(ofFileAt: root + "/" + file.relativePath, file: file, cancellation: cancellation)
-                return RemoteFile(filename: file.relativePath, modifiedAt: file.modifiedSeconds, size: file.size, crc: md5, md5: md5)
+                let md5 = try fingerprints.md5(
+                    ofFileAt: root + "/" + file.relativePath, file: file, cancellation: cancellation)
+                return RemoteFile(
+                    filename: file.relativePath, modifiedAt: file.modifiedSeconds, size: file.size, crc: md5, md5: md5)
             }
         }
     }
 
-    public func download(_ name: String, to destination: String, progress: TransferProgress?) async throws -> DownloadReceipt {
+    public func download(_ name: String, to destination: String, progress: TransferProgress?) async throws
+        -> DownloadReceipt
+    {
         try RemoteName.validate(name, protocolName: protocolName, location: root)
         let source = root + "/" + name
         return try await perform(file: name) { cancellation in

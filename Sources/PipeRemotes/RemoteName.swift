@@ -17,7 +17,8 @@ public enum RemoteName {
     /// Throws a `RemoteError` naming the file when `name` is not safe.
     public static func validate(_ name: String, protocolName: String, location: String) throws(RemoteError) {
         if let problem = problem(with: name) {
-            throw RemoteError(.invalidResponse, protocolName: protocolName, location: location, reason: problem, file: name)
+            throw RemoteError(
+                .invalidResponse, protocolName: protocolName, location: location, reason: problem, file: name)
         }
     }
 }

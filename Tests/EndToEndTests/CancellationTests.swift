@@ -24,11 +24,13 @@ struct CancellationTests {
         }
     }
 
-    @Test("$/cancelRequest stops session.ping {delay_ms: 30000} with -32800 well before the delay", arguments: [
-        (Framing.lines, #""slow""#),
-        (Framing.contentLength, "9223372036854775807"),
-        (Framing.lines, "-9223372036854775808"),
-    ])
+    @Test(
+        "$/cancelRequest stops session.ping {delay_ms: 30000} with -32800 well before the delay",
+        arguments: [
+            (Framing.lines, #""slow""#),
+            (Framing.contentLength, "9223372036854775807"),
+            (Framing.lines, "-9223372036854775808"),
+        ])
     func cancelRunning(framing: Framing, id: String) async throws {
         let bridge = try StdioBridge(framing: framing)
         defer { bridge.process.kill() }
@@ -79,9 +81,11 @@ struct CancellationTests {
         try await bridge.expectCleanEnd()
     }
 
-    @Test("$/progress notifications (begin, report…, end) precede the reply and carry the request id as token", arguments: [
-        "42", #""ping-1""#, "9223372036854775807",
-    ])
+    @Test(
+        "$/progress notifications (begin, report…, end) precede the reply and carry the request id as token",
+        arguments: [
+            "42", #""ping-1""#, "9223372036854775807",
+        ])
     func progressUsesRequestID(id: String) async throws {
         let bridge = try StdioBridge()
         defer { bridge.process.kill() }

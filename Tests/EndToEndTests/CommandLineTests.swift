@@ -82,7 +82,9 @@ struct CommandLineTests {
         let document = try #require(reply.resultObject)
         #expect(document["openrpc"] is String)
         let methods = (document["methods"] as? [[String: Any]] ?? []).compactMap { $0["name"] as? String }
-        #expect(Set(["rpc.discover", "session.info", "session.authenticate", "session.ping"]).isSubset(of: Set(methods)), "\(methods)")
+        #expect(
+            Set(["rpc.discover", "session.info", "session.authenticate", "session.ping"]).isSubset(of: Set(methods)),
+            "\(methods)")
         #expect(try await bridge.rpc.call("rpc.discover", params: #"{"x":1}"#, id: "2").errorCode == -32602)
         try await bridge.expectCleanEnd()
     }

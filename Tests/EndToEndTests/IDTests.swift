@@ -42,7 +42,8 @@ struct IDTests {
     func extremesInBatch() async throws {
         let bridge = try StdioBridge(framing: .contentLength)
         defer { bridge.process.kill() }
-        try bridge.rpc.send("""
+        try bridge.rpc.send(
+            """
             [{"jsonrpc":"2.0","id":9223372036854775807,"method":"session.info"},\
             {"jsonrpc":"2.0","id":-9223372036854775808,"method":"session.ping"}]
             """)

@@ -3,7 +3,9 @@ import Testing
 
 @Suite("Pipelining", .timeLimit(.minutes(1)))
 struct PipeliningTests {
-    @Test("1,000 session.info requests in one write: 1,000 replies, each id exactly once", arguments: [Framing.lines, .contentLength])
+    @Test(
+        "1,000 session.info requests in one write: 1,000 replies, each id exactly once",
+        arguments: [Framing.lines, .contentLength])
     func thousandPipelined(framing: Framing) async throws {
         let bridge = try StdioBridge(framing: framing)
         defer { bridge.process.kill() }
@@ -22,7 +24,9 @@ struct PipeliningTests {
         try await bridge.expectCleanEnd()
     }
 
-    @Test("--max-in-flight 1: 3,000 pipelined requests (more than the queue holds, so reading pauses) are all answered in order")
+    @Test(
+        "--max-in-flight 1: 3,000 pipelined requests (more than the queue holds, so reading pauses) are all answered in order"
+    )
     func queuedBehindLimit() async throws {
         let bridge = try StdioBridge(["--max-in-flight", "1"])
         defer { bridge.process.kill() }
@@ -35,7 +39,9 @@ struct PipeliningTests {
         try await bridge.expectCleanEnd()
     }
 
-    @Test("20 concurrent pings: progress and replies of different requests never mix inside a frame", arguments: [Framing.lines, .contentLength])
+    @Test(
+        "20 concurrent pings: progress and replies of different requests never mix inside a frame",
+        arguments: [Framing.lines, .contentLength])
     func concurrentProgress(framing: Framing) async throws {
         let bridge = try StdioBridge(framing: framing)
         defer { bridge.process.kill() }

@@ -5,14 +5,16 @@ import Testing
 /// plain request afterwards is still served. The bridge never dies.
 @Suite("Bad input", .timeLimit(.minutes(1)))
 struct RobustnessTests {
-    @Test("invalid JSON, then a normal request", arguments: [
-        #"{"jsonrpc":"2.0","id":1,"method":"#,
-        #"{"jsonrpc":"2.0","id":1,"method":"session.info",}"#,
-        #"{"jsonrpc":"2.0","id":1,"method":"session.info"} trailing"#,
-        #"{'jsonrpc':'2.0'}"#,
-        "{\u{0}}",
-        "[",
-    ])
+    @Test(
+        "invalid JSON, then a normal request",
+        arguments: [
+            #"{"jsonrpc":"2.0","id":1,"method":"#,
+            #"{"jsonrpc":"2.0","id":1,"method":"session.info",}"#,
+            #"{"jsonrpc":"2.0","id":1,"method":"session.info"} trailing"#,
+            #"{'jsonrpc':'2.0'}"#,
+            "{\u{0}}",
+            "[",
+        ])
     func invalidJSON(line: String) async throws {
         let bridge = try StdioBridge()
         defer { bridge.process.kill() }
@@ -24,11 +26,14 @@ struct RobustnessTests {
         try await bridge.expectCleanEnd()
     }
 
-    @Test("invalid UTF-8 inside a string (0xC3 0x28) is a parse error, then a normal request", arguments: [Framing.lines, .contentLength])
+    @Test(
+        "invalid UTF-8 inside a string (0xC3 0x28) is a parse error, then a normal request",
+        arguments: [Framing.lines, .contentLength])
     func invalidUTF8(framing: Framing) async throws {
         let bridge = try StdioBridge(framing: framing)
         defer { bridge.process.kill() }
-        let body = Array(#"{"jsonrpc":"2.0","id":1,"method":"session.info","params":{"x":""#.utf8) + [0xC3, 0x28]
+        let body =
+            Array(#"{"jsonrpc":"2.0","id":1,"method":"session.info","params":{"x":""#.utf8) + [0xC3, 0x28]
             + Array(#""}}"#.utf8)
         try bridge.rpc.send(body)
         let reply = try await bridge.rpc.next()
@@ -44,7 +49,8 @@ struct RobustnessTests {
         defer { bridge.process.kill() }
         try bridge.rpc.send(Array(#"{"jsonrpc":"2.0","id":1,"method":"session."#.utf8) + [0xFF] + Array(#""}"#.utf8))
         #expect(try await bridge.rpc.next().errorCode == -32700)
-        try bridge.rpc.send(Array(#"{"jsonrpc":"2.0","id":""#.utf8) + [0xC0, 0x80] + Array(#"","method":"session.info"}"#.utf8))
+        try bridge.rpc.send(
+            Array(#"{"jsonrpc":"2.0","id":""#.utf8) + [0xC0, 0x80] + Array(#"","method":"session.info"}"#.utf8))
         #expect(try await bridge.rpc.next().errorCode == -32700)
         try await bridge.expectStillServing()
         try await bridge.expectCleanEnd()
@@ -88,7 +94,8 @@ struct RobustnessTests {
     func hugeUnknownValue() async throws {
         let bridge = try StdioBridge()
         defer { bridge.process.kill() }
-        let reply = try await bridge.rpc.call("session.ping", params: #"{"x":"\#(Self.fiveMB)"}"#, id: "1", timeout: .seconds(30))
+        let reply = try await bridge.rpc.call(
+            "session.ping", params: #"{"x":"\#(Self.fiveMB)"}"#, id: "1", timeout: .seconds(30))
         #expect(reply.errorCode == -32602)
         #expect(reply.errorData?["path"] as? String == "x")
         try await bridge.expectStillServing()
@@ -99,7 +106,8 @@ struct RobustnessTests {
     func hugeUnknownName() async throws {
         let bridge = try StdioBridge()
         defer { bridge.process.kill() }
-        let reply = try await bridge.rpc.call("session.ping", params: #"{"\#(Self.fiveMB)":1}"#, id: "1", timeout: .seconds(30))
+        let reply = try await bridge.rpc.call(
+            "session.ping", params: #"{"\#(Self.fiveMB)":1}"#, id: "1", timeout: .seconds(30))
         #expect(reply.errorCode == -32602)
         try await bridge.expectStillServing()
         try await bridge.expectCleanEnd()
@@ -117,7 +125,9 @@ struct RobustnessTests {
         try await bridge.expectCleanEnd()
     }
 
-    @Test("--max-message-bytes 4096: a 10 kB message gets -32600 with id null, the next one is served", arguments: [Framing.lines, .contentLength])
+    @Test(
+        "--max-message-bytes 4096: a 10 kB message gets -32600 with id null, the next one is served",
+        arguments: [Framing.lines, .contentLength])
     func oversized(framing: Framing) async throws {
         let bridge = try StdioBridge(["--max-message-bytes", "4096"], framing: framing)
         defer { bridge.process.kill() }
@@ -133,7 +143,9 @@ struct RobustnessTests {
         try await bridge.expectCleanEnd()
     }
 
-    @Test("--max-message-bytes 4096: a message of exactly 4096 bytes is served, 4097 is refused", arguments: [Framing.lines, .contentLength])
+    @Test(
+        "--max-message-bytes 4096: a message of exactly 4096 bytes is served, 4097 is refused",
+        arguments: [Framing.lines, .contentLength])
     func sizeLimitBoundary(framing: Framing) async throws {
         let bridge = try StdioBridge(["--max-message-bytes", "4096"], framing: framing)
         defer { bridge.process.kill() }
@@ -190,7 +202,8 @@ struct RobustnessTests {
     }
 
     static let brokenHeaders = [
-        BrokenHeader(label: "Content-Type only", header: "Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n"),
+        BrokenHeader(
+            label: "Content-Type only", header: "Content-Type: application/vscode-jsonrpc; charset=utf-8\r\n\r\n"),
         BrokenHeader(label: "Content-Length: lots", header: "Content-Length: lots\r\n\r\n"),
         BrokenHeader(label: "Content-Length: -5", header: "Content-Length: -5\r\n\r\n"),
         BrokenHeader(label: "a line without a colon", header: "hello there\r\n\r\n"),
@@ -199,7 +212,9 @@ struct RobustnessTests {
             header: String(repeating: "X-Padding: " + String(repeating: "a", count: 100) + "\r\n", count: 400)),
     ]
 
-    @Test("a header block without a usable Content-Length: an error reply, output closed, exit 0", arguments: brokenHeaders)
+    @Test(
+        "a header block without a usable Content-Length: an error reply, output closed, exit 0",
+        arguments: brokenHeaders)
     func headerWithoutLength(broken: BrokenHeader) async throws {
         // The reply and the close race inside the bridge, so one run proves
         // little: every one of several runs must get the reply.

@@ -1,16 +1,19 @@
+import Foundation
+import Testing
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Foundation
-import Testing
 
 @Suite("Shutdown", .timeLimit(.minutes(1)))
 struct ShutdownTests {
     static let slowPing = RPCPeer.request("session.ping", params: #"{"delay_ms":500}"#, id: #""inflight""#)
 
-    @Test("stdin EOF while session.ping {delay_ms: 500} runs: its result arrives, then exit 0", arguments: [Framing.lines, .contentLength])
+    @Test(
+        "stdin EOF while session.ping {delay_ms: 500} runs: its result arrives, then exit 0",
+        arguments: [Framing.lines, .contentLength])
     func eofDrains(framing: Framing) async throws {
         let bridge = try StdioBridge(framing: framing)
         defer { bridge.process.kill() }
@@ -24,7 +27,9 @@ struct ShutdownTests {
         #expect(try await bridge.process.waitForExit() == .exited(0))
     }
 
-    @Test("SIGTERM (and SIGINT) to a stdio bridge while a ping runs: its result arrives, then exit 0", arguments: [SIGTERM, SIGINT])
+    @Test(
+        "SIGTERM (and SIGINT) to a stdio bridge while a ping runs: its result arrives, then exit 0",
+        arguments: [SIGTERM, SIGINT])
     func sigtermStdio(signal: Int32) async throws {
         let bridge = try StdioBridge()
         defer { bridge.process.kill() }
@@ -63,7 +68,10 @@ struct ShutdownTests {
         try bridge.rpc.send(RPCPeer.request("session.ping", params: #"{"\#(name)":1}"#, id: "1"))
         bridge.process.closeStdin()
         let messages = try await bridge.rpc.readToEnd(timeout: .seconds(30))
-        #expect(messages.count == 1, "got \(messages.count) messages, \(bridge.process.stdout?.inbox.withState { $0.totalReceived } ?? 0) bytes on stdout")
+        #expect(
+            messages.count == 1,
+            "got \(messages.count) messages, \(bridge.process.stdout?.inbox.withState { $0.totalReceived } ?? 0) bytes on stdout"
+        )
         #expect(messages.first?.errorCode == -32602)
         #expect(try await bridge.process.waitForExit() == .exited(0))
     }

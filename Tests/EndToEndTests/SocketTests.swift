@@ -1,10 +1,11 @@
+import Foundation
+import Testing
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Foundation
-import Testing
 
 func fileMode(_ path: String) throws -> (permissions: mode_t, type: mode_t) {
     var info = stat()
@@ -63,7 +64,8 @@ struct TCPTests {
         #expect(try first.token() != second.token())
     }
 
-    @Test("calls before session.authenticate get -32001 AuthRequired; a wrong token too; the right one opens the session")
+    @Test(
+        "calls before session.authenticate get -32001 AuthRequired; a wrong token too; the right one opens the session")
     func authenticateFlow() async throws {
         let bridge = try await ListeningBridge.tcp(in: ScratchDirectory())
         defer { bridge.process.kill() }

@@ -112,19 +112,21 @@ struct SpecExampleTests {
         try await bridge.expectCleanEnd()
     }
 
-    @Test("other invalid Request objects: the id is echoed when it can be read", arguments: [
-        (#"{"jsonrpc":"1.0","method":"session.info","id":8}"#, "8"),
-        (#"{"method":"session.info","id":9}"#, "9"),
-        (#"{"jsonrpc":"2.0","id":10}"#, "10"),
-        (#"{"jsonrpc":"2.0","method":"session.info","params":"bar","id":11}"#, "11"),
-        (#"{"jsonrpc":"2.0","method":"session.info","params":null,"id":12}"#, "12"),
-        (#"{"jsonrpc":"2.0","method":"session.info","id":[1]}"#, "null"),
-        (#"{"jsonrpc":"2.0","method":"session.info","id":{"a":1}}"#, "null"),
-        (#"{"jsonrpc":"2.0","method":"session.info","id":true}"#, "null"),
-        (#""just a string""#, "null"),
-        ("42", "null"),
-        ("null", "null"),
-    ])
+    @Test(
+        "other invalid Request objects: the id is echoed when it can be read",
+        arguments: [
+            (#"{"jsonrpc":"1.0","method":"session.info","id":8}"#, "8"),
+            (#"{"method":"session.info","id":9}"#, "9"),
+            (#"{"jsonrpc":"2.0","id":10}"#, "10"),
+            (#"{"jsonrpc":"2.0","method":"session.info","params":"bar","id":11}"#, "11"),
+            (#"{"jsonrpc":"2.0","method":"session.info","params":null,"id":12}"#, "12"),
+            (#"{"jsonrpc":"2.0","method":"session.info","id":[1]}"#, "null"),
+            (#"{"jsonrpc":"2.0","method":"session.info","id":{"a":1}}"#, "null"),
+            (#"{"jsonrpc":"2.0","method":"session.info","id":true}"#, "null"),
+            (#""just a string""#, "null"),
+            ("42", "null"),
+            ("null", "null"),
+        ])
     func otherInvalidRequests(request: String, rawID: String) async throws {
         let bridge = try StdioBridge()
         defer { bridge.process.kill() }
@@ -189,7 +191,8 @@ struct SpecExampleTests {
     func mixedBatch() async throws {
         let bridge = try StdioBridge()
         defer { bridge.process.kill() }
-        try bridge.rpc.send("""
+        try bridge.rpc.send(
+            """
             [{"jsonrpc":"2.0","method":"session.ping","params":[0],"id":"1"},\
             {"jsonrpc":"2.0","method":"notify_hello","params":[7]},\
             {"jsonrpc":"2.0","method":"session.info","id":"2"},\
@@ -213,7 +216,8 @@ struct SpecExampleTests {
     func notificationBatch() async throws {
         let bridge = try StdioBridge()
         defer { bridge.process.kill() }
-        try bridge.rpc.send("""
+        try bridge.rpc.send(
+            """
             [{"jsonrpc":"2.0","method":"notify_sum","params":[1,2,4]},\
             {"jsonrpc":"2.0","method":"notify_hello","params":[7]},\
             {"jsonrpc":"2.0","method":"session.ping"}]

@@ -18,7 +18,9 @@ struct StdioFramingTests {
         #expect(info["server"] is NSNull, "server is null when the profile has none", sourceLocation: sourceLocation)
         #expect(info["username"] is NSNull, sourceLocation: sourceLocation)
         #expect(info["filerepo"] as? String == home + "/d6tpipe", sourceLocation: sourceLocation)
-        #expect(Set(info.keys) == ["version", "profile", "mode", "server", "username", "filerepo"], sourceLocation: sourceLocation)
+        #expect(
+            Set(info.keys) == ["version", "profile", "mode", "server", "username", "filerepo"],
+            sourceLocation: sourceLocation)
     }
 
     @Test("NDJSON: session.info round trip, answered as one line")
@@ -43,12 +45,14 @@ struct StdioFramingTests {
         try await bridge.expectCleanEnd()
     }
 
-    @Test("Content-Type with an accepted charset is served", arguments: [
-        "application/vscode-jsonrpc; charset=utf8",
-        "application/vscode-jsonrpc; charset=utf-8",
-        "application/json; charset=\"UTF-8\"",
-        "application/vscode-jsonrpc",
-    ])
+    @Test(
+        "Content-Type with an accepted charset is served",
+        arguments: [
+            "application/vscode-jsonrpc; charset=utf8",
+            "application/vscode-jsonrpc; charset=utf-8",
+            "application/json; charset=\"UTF-8\"",
+            "application/vscode-jsonrpc",
+        ])
     func acceptedCharset(contentType: String) async throws {
         let bridge = try StdioBridge(framing: .contentLength)
         defer { bridge.process.kill() }
@@ -66,7 +70,8 @@ struct StdioFramingTests {
         // The refused body is a valid request: it must not run.
         let refused = RPCPeer.request("session.info", id: "99")
         try bridge.rpc.sendRaw(
-            "Content-Length: \(refused.utf8.count)\r\nContent-Type: application/vscode-jsonrpc; charset=latin1\r\n\r\n\(refused)")
+            "Content-Length: \(refused.utf8.count)\r\nContent-Type: application/vscode-jsonrpc; charset=latin1\r\n\r\n\(refused)"
+        )
         try bridge.rpc.send(Self.infoRequest)
         let error = try await bridge.rpc.next()
         #expect(error.rawID == "null")

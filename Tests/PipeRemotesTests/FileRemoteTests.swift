@@ -76,12 +76,16 @@ struct FileRemoteTests {
         #expect(try await remote.list().isEmpty)
     }
 
-    @Test("names that would leave the root are refused before touching the disk", arguments: ["../x", "/etc/passwd", "a/../../b", "a//b", ""])
+    @Test(
+        "names that would leave the root are refused before touching the disk",
+        arguments: ["../x", "/etc/passwd", "a/../../b", "a//b", ""])
     func traversal(name: String) async throws {
         let store = try TemporaryFolder()
         let remote = FileRemote(root: store.path)
         await #expect(throws: RemoteError.self) { try await remote.delete(name) }
-        await #expect(throws: RemoteError.self) { _ = try await remote.download(name, to: store.path + "/x", progress: nil) }
+        await #expect(throws: RemoteError.self) {
+            _ = try await remote.download(name, to: store.path + "/x", progress: nil)
+        }
     }
 
     @Test("a missing file downloads as a notFound RemoteError naming the file")

@@ -1,10 +1,11 @@
+import Foundation
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Foundation
-import Synchronization
 
 /// How a child process ended.
 enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
@@ -110,14 +111,16 @@ final class BridgeProcess: Sendable {
         self.arguments = arguments
         let executable = BridgeExecutable.path
         guard FileManager.default.isExecutableFile(atPath: executable) else {
-            throw HarnessError("no datapipe executable at \(executable); build with `swift build --build-tests` or set DATAPIPE_BIN")
+            throw HarnessError(
+                "no datapipe executable at \(executable); build with `swift build --build-tests` or set DATAPIPE_BIN")
         }
         var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("DATAPIPE_") }
         environment["HOME"] = home
         for (key, value) in extra { environment[key] = value }
 
         let (pid, stdinWrite, stdoutRead, stderrRead) = try spawnLock.withLock { _ in
-            try Self.spawn(executable: executable, arguments: arguments, environment: environment, input: input, output: output)
+            try Self.spawn(
+                executable: executable, arguments: arguments, environment: environment, input: input, output: output)
         }
         self.pid = pid
         self.stdinDescriptor = Mutex(stdinWrite)
@@ -141,7 +144,9 @@ final class BridgeProcess: Sendable {
     }
 
     /// `datapipe rpc` with a config file in a scratch folder (which need not exist).
-    static func rpc(_ extra: [String] = [], in directory: ScratchDirectory, environment: [String: String] = [:]) throws -> BridgeProcess {
+    static func rpc(_ extra: [String] = [], in directory: ScratchDirectory, environment: [String: String] = [:]) throws
+        -> BridgeProcess
+    {
         try BridgeProcess(
             arguments: ["rpc", "--config", directory.file("cfg.json")] + extra, home: directory.path,
             environment: environment)
@@ -268,7 +273,9 @@ final class BridgeProcess: Sendable {
     /// Waits for the process to end.
     @discardableResult
     func waitForExit(timeout: Duration = .seconds(20)) async throws -> ExitStatus {
-        try await status.wait(for: "datapipe (pid \(pid)) to exit; stderr: \(stderr.text.suffix(1500))", timeout: timeout) { $0 }
+        try await status.wait(
+            for: "datapipe (pid \(pid)) to exit; stderr: \(stderr.text.suffix(1500))", timeout: timeout
+        ) { $0 }
     }
 
     /// Kills the process if it still runs (cleanup after a failed test).
@@ -302,12 +309,14 @@ func writeAll(_ bytes: [UInt8], to descriptor: CInt, timeout: Duration) throws {
             case EAGAIN:
                 let left = deadline - ContinuousClock.now
                 guard left > .zero else {
-                    throw HarnessError("write stalled: \(raw.count - offset) of \(raw.count) bytes not taken within \(timeout)")
+                    throw HarnessError(
+                        "write stalled: \(raw.count - offset) of \(raw.count) bytes not taken within \(timeout)")
                 }
                 var poller = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
                 _ = poll(&poller, 1, CInt(min(left.components.seconds * 1000 + 1, 1000)))
             default:
-                throw HarnessError("write failed after \(offset) of \(raw.count) bytes: \(String(cString: strerror(errno)))")
+                throw HarnessError(
+                    "write failed after \(offset) of \(raw.count) bytes: \(String(cString: strerror(errno)))")
             }
         }
     }
@@ -316,7 +325,8 @@ func writeAll(_ bytes: [UInt8], to descriptor: CInt, timeout: Duration) throws {
 extension BridgeProcess {
     /// Closes stdin, reads what is left on stdout (every frame checked) and
     /// waits for the process to exit.
-    func finish(_ peer: RPCPeer, timeout: Duration = .seconds(20)) async throws -> (rest: [Message], status: ExitStatus) {
+    func finish(_ peer: RPCPeer, timeout: Duration = .seconds(20)) async throws -> (rest: [Message], status: ExitStatus)
+    {
         closeStdin()
         let rest = try await peer.readToEnd(timeout: timeout)
         let status = try await waitForExit(timeout: timeout)

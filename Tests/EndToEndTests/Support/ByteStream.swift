@@ -1,9 +1,10 @@
+import Foundation
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Foundation
 
 /// Bytes received so far from one descriptor, consumed from the front.
 struct Inbox: Sendable {
@@ -85,7 +86,8 @@ final class ByteStream: Sendable {
     /// Waits until the received text contains `needle`; returns the whole text.
     @discardableResult
     func waitForText(containing needle: String, timeout: Duration = .seconds(10)) async throws -> String {
-        try await inbox.wait(for: "\(name) to contain \"\(needle)\" (have: \(text.suffix(2000)))", timeout: timeout) { inbox in
+        try await inbox.wait(for: "\(name) to contain \"\(needle)\" (have: \(text.suffix(2000)))", timeout: timeout) {
+            inbox in
             let text = String(decoding: inbox.unconsumed, as: UTF8.self)
             return text.contains(needle) ? text : nil
         }
@@ -132,13 +134,16 @@ enum Framing: Sendable, Equatable {
             let first = inbox.bytes[inbox.start]
             if first == UInt8(ascii: "{") || first == UInt8(ascii: "[") {
                 throw HarnessError(
-                    "expected a Content-Length frame, got a bare JSON text: \(String(decoding: inbox.unconsumed.prefix(200), as: UTF8.self))")
+                    "expected a Content-Length frame, got a bare JSON text: \(String(decoding: inbox.unconsumed.prefix(200), as: UTF8.self))"
+                )
             }
             let separator: [UInt8] = [0x0D, 0x0A, 0x0D, 0x0A]
             let window = inbox.unconsumed
             guard let headerEnd = window.firstRange(of: separator) else {
                 if window.count > 4096 {
-                    throw HarnessError("no end of headers in \(window.count) bytes: \(String(decoding: window.prefix(200), as: UTF8.self))")
+                    throw HarnessError(
+                        "no end of headers in \(window.count) bytes: \(String(decoding: window.prefix(200), as: UTF8.self))"
+                    )
                 }
                 return nil
             }
@@ -151,7 +156,9 @@ enum Framing: Sendable, Equatable {
                 let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
                 let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
                 if name == "content-length" {
-                    guard let parsed = Int(value), parsed >= 0 else { throw HarnessError("bad Content-Length \"\(value)\"") }
+                    guard let parsed = Int(value), parsed >= 0 else {
+                        throw HarnessError("bad Content-Length \"\(value)\"")
+                    }
                     length = parsed
                 }
             }

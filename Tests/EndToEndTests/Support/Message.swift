@@ -40,7 +40,9 @@ struct Message: @unchecked Sendable, CustomStringConvertible {
             }
             for element in elements {
                 let member = try Message(raw: Array(element))
-                guard member.isResponse else { throw HarnessError("batch member is not a response: \(member) in \(self)") }
+                guard member.isResponse else {
+                    throw HarnessError("batch member is not a response: \(member) in \(self)")
+                }
             }
             return
         }
@@ -48,10 +50,16 @@ struct Message: @unchecked Sendable, CustomStringConvertible {
         guard object["jsonrpc"] as? String == "2.0" else { throw HarnessError("\"jsonrpc\" is not \"2.0\": \(self)") }
         if object["method"] != nil {
             guard object["method"] is String else { throw HarnessError("\"method\" is not a string: \(self)") }
-            guard object["id"] == nil else { throw HarnessError("the bridge sent a request (it must only notify): \(self)") }
-            guard object["result"] == nil, object["error"] == nil else { throw HarnessError("notification with result/error: \(self)") }
+            guard object["id"] == nil else {
+                throw HarnessError("the bridge sent a request (it must only notify): \(self)")
+            }
+            guard object["result"] == nil, object["error"] == nil else {
+                throw HarnessError("notification with result/error: \(self)")
+            }
             if let params = object["params"] {
-                guard params is [String: Any] || params is [Any] else { throw HarnessError("params not structured: \(self)") }
+                guard params is [String: Any] || params is [Any] else {
+                    throw HarnessError("params not structured: \(self)")
+                }
             }
             return
         }
@@ -62,7 +70,9 @@ struct Message: @unchecked Sendable, CustomStringConvertible {
         case (true, false):
             break
         case (false, true):
-            guard let error = object["error"] as? [String: Any] else { throw HarnessError("\"error\" is not an object: \(self)") }
+            guard let error = object["error"] as? [String: Any] else {
+                throw HarnessError("\"error\" is not an object: \(self)")
+            }
             guard let code = error["code"] as? NSNumber, code.doubleValue == code.doubleValue.rounded() else {
                 throw HarnessError("error code is not an integer: \(self)")
             }
@@ -121,7 +131,9 @@ enum RawJSON {
                 guard index < buffer.count, buffer[index] == UInt8(ascii: "\"") else { return nil }
                 let keyEnd = skipValue(buffer, index)
                 let keyText = String(decoding: UnsafeBufferPointer(rebasing: buffer[index..<keyEnd]), as: UTF8.self)
-                let decodedKey = (try? JSONSerialization.jsonObject(with: Data(keyText.utf8), options: [.fragmentsAllowed])) as? String
+                let decodedKey =
+                    (try? JSONSerialization.jsonObject(with: Data(keyText.utf8), options: [.fragmentsAllowed]))
+                    as? String
                 index = skipBlanks(buffer, keyEnd)
                 guard index < buffer.count, buffer[index] == UInt8(ascii: ":") else { return nil }
                 let valueStart = skipBlanks(buffer, index + 1)

@@ -43,7 +43,9 @@ final class RPCPeer: Sendable {
     }
 
     /// Sends a request and waits for its reply (notifications before it are skipped).
-    func call(_ method: String, params: String? = nil, id: String, timeout: Duration = defaultTimeout) async throws -> Message {
+    func call(_ method: String, params: String? = nil, id: String, timeout: Duration = defaultTimeout) async throws
+        -> Message
+    {
         try send(Self.request(method, params: params, id: id))
         return try await reply(to: id, timeout: timeout).reply
     }
@@ -68,14 +70,18 @@ final class RPCPeer: Sendable {
 
     /// Reads until the response whose raw id is `rawID`; returns it with the
     /// notifications read on the way. Other responses are kept for later reads.
-    func reply(to rawID: String, timeout: Duration = defaultTimeout) async throws -> (reply: Message, notifications: [Message]) {
+    func reply(to rawID: String, timeout: Duration = defaultTimeout) async throws -> (
+        reply: Message, notifications: [Message]
+    ) {
         let deadline = ContinuousClock.now + timeout
         var notifications: [Message] = []
         var others: [Message] = []
         defer { if !others.isEmpty { stash.withLock { $0.insert(contentsOf: others, at: 0) } } }
         // Look in the stash first.
         let stashed: Message? = stash.withLock { stash in
-            guard let index = stash.firstIndex(where: { !$0.isBatch && $0.rawID == rawID && $0.isResponse }) else { return nil }
+            guard let index = stash.firstIndex(where: { !$0.isBatch && $0.rawID == rawID && $0.isResponse }) else {
+                return nil
+            }
             return stash.remove(at: index)
         }
         if let stashed { return (stashed, []) }

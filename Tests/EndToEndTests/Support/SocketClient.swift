@@ -1,10 +1,11 @@
+import Foundation
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Darwin)
     import Darwin
 #endif
-import Foundation
-import Synchronization
 
 /// A plain POSIX stream socket to a bridge listening on TCP or a Unix socket.
 final class SocketClient: Sendable {
@@ -139,7 +140,9 @@ struct ListeningBridge {
     }
 
     /// `datapipe rpc --unix PATH …`; returns once the bridge says it listens.
-    static func unix(path: String, _ extra: [String] = [], in directory: ScratchDirectory) async throws -> ListeningBridge {
+    static func unix(path: String, _ extra: [String] = [], in directory: ScratchDirectory) async throws
+        -> ListeningBridge
+    {
         let process = try BridgeProcess.rpc(["--unix", path] + extra, in: directory)
         do {
             try await process.stderr.waitForText(containing: "listening on unix:")

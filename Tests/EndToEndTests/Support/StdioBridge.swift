@@ -17,7 +17,8 @@ struct StdioBridge {
     /// Closes stdin and checks the bridge says nothing more and exits 0.
     func expectCleanEnd(sourceLocation: SourceLocation = #_sourceLocation) async throws {
         let end = try await process.finish(rpc)
-        #expect(end.rest.isEmpty, "unexpected messages after the last reply: \(end.rest)", sourceLocation: sourceLocation)
+        #expect(
+            end.rest.isEmpty, "unexpected messages after the last reply: \(end.rest)", sourceLocation: sourceLocation)
         #expect(end.status == .exited(0), "stderr: \(process.stderr.text.suffix(1500))", sourceLocation: sourceLocation)
     }
 
