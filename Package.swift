@@ -19,11 +19,13 @@ let package = Package(
             providers: [.apt(["libjansson-dev"])]
         ),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .target(name: "PipeJSON", dependencies: ["CJansson"]),
         .target(
             name: "PipeRemotes",
             dependencies: [
                 "CCrypto",
+                "CCurl",
                 "PipeJSON",
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]
