@@ -11,6 +11,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         .systemLibrary(
@@ -31,6 +32,14 @@ let package = Package(
             ]
         ),
         .target(
+            name: "PipeCore",
+            dependencies: ["PipeRemotes", "PipeJSON", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
+            name: "PipeRepo",
+            dependencies: ["PipeCore", "PipeJSON", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        .target(
             name: "PipeRPC",
             dependencies: [
                 "PipeJSON",
@@ -42,6 +51,9 @@ let package = Package(
         .target(
             name: "PipeBridge",
             dependencies: [
+                "PipeRepo",
+                "PipeCore",
+                "PipeRemotes",
                 "PipeRPC",
                 "PipeJSON",
                 .product(name: "Logging", package: "swift-log"),
@@ -52,6 +64,7 @@ let package = Package(
             name: "datapipe",
             dependencies: [
                 "PipeBridge",
+                "PipeCore",
                 "PipeRPC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -59,6 +72,7 @@ let package = Package(
         ),
         .testTarget(name: "PipeJSONTests", dependencies: ["PipeJSON"]),
         .testTarget(name: "PipeRemotesTests", dependencies: ["PipeRemotes"]),
+        .testTarget(name: "PipeCoreTests", dependencies: ["PipeCore", "PipeRemotes", "PipeJSON"]),
         .testTarget(name: "PipeRPCTests", dependencies: ["PipeRPC", "PipeJSON"]),
         .testTarget(name: "PipeBridgeTests", dependencies: ["PipeBridge", "PipeRPC", "PipeJSON"]),
         .testTarget(name: "EndToEndTests", dependencies: ["datapipe", "PipeJSON"]),

@@ -21,7 +21,7 @@ public struct BridgeEnvironment: Sendable {
     public static func defaultConfigFile(environment: [String: String] = ProcessInfo.processInfo.environment) -> String
     {
         if let path = environment["DATAPIPE_CONFIG"], !path.isEmpty { return path }
-        return homeDirectory(environment) + "/.datapipe/cfg.json"
+        return (environment["HOME"] ?? NSHomeDirectory()) + "/.datapipe/cfg.json"
     }
 
     /// `--profile`, else `DATAPIPE_PROFILE`, else `default`.
@@ -30,16 +30,4 @@ public struct BridgeEnvironment: Sendable {
         return "default"
     }
 
-    static func homeDirectory(_ environment: [String: String]) -> String {
-        environment["HOME"] ?? NSHomeDirectory()
-    }
-
-    /// The user's home folder, read once.
-    static let home = homeDirectory(ProcessInfo.processInfo.environment)
-
-    /// The active profile as the config file has it; empty when the file or
-    /// the profile does not exist yet. A file that is not valid JSON is an error.
-    func loadProfile() throws -> JSONObject {
-        try ConfigFileReader.shared.read(configFile)?[profile]?.objectValue ?? [:]
-    }
 }

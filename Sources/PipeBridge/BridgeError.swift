@@ -13,6 +13,7 @@ public enum BridgeErrorType: String, Sendable, CaseIterable {
     case invalidSettings = "InvalidSettings"
     case confirmationRequired = "ConfirmationRequired"
     case serverOnly = "ServerOnly"
+    case localError = "LocalError"
 
     public var code: Int {
         switch self {
@@ -25,6 +26,7 @@ public enum BridgeErrorType: String, Sendable, CaseIterable {
         case .invalidSettings: -32007
         case .confirmationRequired: -32008
         case .serverOnly: -32009
+        case .localError: -32010
         }
     }
 }

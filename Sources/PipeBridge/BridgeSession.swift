@@ -1,12 +1,15 @@
+import PipeCore
 import PipeRPC
+import PipeRepo
 import Synchronization
 
-/// One connection's state: how the peer came in and whether it has proved
-/// it may talk to this bridge.
+/// One connection's state: how the peer came in, whether it has proved it
+/// may talk to this bridge, and which config file and profile it works on.
 public final class BridgeSession: Sendable {
     public let environment: BridgeEnvironment
     public let peer: PeerKind
     private let authenticated: Atomic<Bool>
+    private let selection: Mutex<(configFile: String, profile: String)>
 
     public init(environment: BridgeEnvironment, peer: PeerKind) {
         self.environment = environment
@@ -16,9 +19,74 @@ public final class BridgeSession: Sendable {
         let mustAuthenticate: Bool
         if case .tcp = peer { mustAuthenticate = environment.connectionToken != nil } else { mustAuthenticate = false }
         authenticated = Atomic(!mustAuthenticate)
+        selection = Mutex((environment.configFile, environment.profile))
     }
 
     public var isAuthenticated: Bool { authenticated.load(ordering: .acquiring) }
 
     func markAuthenticated() { authenticated.store(true, ordering: .releasing) }
+
+    public var configFile: String { selection.withLock { $0.configFile } }
+    public var profileName: String { selection.withLock { $0.profile } }
+
+    /// Points this session at another config file and/or profile.
+    func configure(configFile: String?, profile: String?) {
+        selection.withLock { selection in
+            if let configFile { selection.configFile = configFile }
+            if let profile { selection.profile = profile }
+        }
+    }
+
+    var config: ConfigStore { ConfigStore(path: configFile) }
+
+    func profile() throws -> Profile { try config.profile(profileName) }
+
+    /// The profile's local repo database (opened once per process).
+    func database() throws -> ProfileDatabase {
+        let (configFile, profile) = selection.withLock { ($0.configFile, $0.profile) }
+        return try ProfileDatabases.shared.open(ProfileDatabase.path(configFile: configFile, profile: profile))
+    }
+
+    /// The repo API of the profile's mode. Server mode is not built yet.
+    func repo() throws -> LocalRepo {
+        let profile = try profile()
+        guard profile.mode == "local" else {
+            throw BridgeError(
+                .serverOnly,
+                "profile \(profile.name) is in server mode, which this build does not have yet; switch it to local mode",
+                facts: ["mode": .string(profile.mode)])
+        }
+        return LocalRepo(database: try database())
+    }
+
+    func stateStore() throws -> StateStore { StateStore(database: try database()) }
+
+    /// The sync engine of `pipe`, ready to scan, pull and push.
+    func engine(for pipe: String, concurrency: Int? = nil) throws -> SyncEngine {
+        guard let settings = try repo().get(pipe) else {
+            throw BridgeError(.notFound, "no pipe named \(pipe)", facts: ["pipe": .string(pipe)])
+        }
+        let database = try database()
+        let hashes = HashCache(database: database)
+        let workspace = PipeWorkspace(
+            settings: settings, folder: try profile().filerepo + "/" + settings.folder,
+            openRemote: { write in try RemoteFactory.open(settings, write: write, hashes: hashes) },
+            state: StateStore(database: database), hashes: hashes)
+        return SyncEngine(workspace: workspace, concurrency: concurrency ?? 8)
+    }
+}
+
+/// One open database per file for the whole process: sessions share it.
+final class ProfileDatabases: Sendable {
+    static let shared = ProfileDatabases()
+    private let open = Mutex<[String: ProfileDatabase]>([:])
+
+    func open(_ path: String) throws -> ProfileDatabase {
+        try open.withLock { opened in
+            if let database = opened[path] { return database }
+            let database = try ProfileDatabase(path: path)
+            opened[path] = database
+            return database
+        }
+    }
 }

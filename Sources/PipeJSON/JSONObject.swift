@@ -63,6 +63,15 @@ public struct JSONObject: Sendable {
     }
 }
 
+extension JSONObject {
+    /// The members for which `isIncluded` holds, in order.
+    public func filter(_ isIncluded: ((key: String, value: JSON)) -> Bool) -> JSONObject {
+        var kept = JSONObject()
+        for member in self where isIncluded(member) { kept.append(member.key, member.value) }
+        return kept
+    }
+}
+
 extension JSONObject: Sequence {
     public func makeIterator() -> some IteratorProtocol<(key: String, value: JSON)> {
         zip(keys, values).lazy.map { (key: $0.0, value: $0.1) }.makeIterator()

@@ -62,7 +62,10 @@ public enum FileCopy {
         }
     }
 
-    static func writeAll(_ descriptor: CInt, _ bytes: UnsafeRawBufferPointer, path: String) throws {
+    /// Writes all of `bytes`, retrying short writes and interruptions.
+    public static func writeAll(_ descriptor: CInt, _ bytes: UnsafeRawBufferPointer, path: String)
+        throws(FileSystemError)
+    {
         var offset = 0
         while offset < bytes.count {
             let written = write(descriptor, bytes.baseAddress! + offset, bytes.count - offset)

@@ -2,19 +2,19 @@
     import Glibc
 #endif
 
-/// Supplies the md5 of a local file; PipeCore's cache answers without
-/// reading files whose (path, size, mtime, inode) did not change.
+/// Supplies the md5s of local files, in the order given; PipeCore's cache
+/// answers without reading files whose (path, size, mtime, inode) did not change.
 public protocol ContentFingerprints: Sendable {
-    /// Blocking; called from `BlockingIO`.
-    func md5(ofFileAt path: String, file: WalkedFile, cancellation: CancellationFlag) throws -> String
+    /// Blocking; called from `BlockingIO`. `files` were walked below `root`.
+    func md5s(of files: [WalkedFile], below root: String, cancellation: CancellationFlag) throws -> [String]
 }
 
 /// Reads every file: for callers without a cache.
 public struct UncachedFingerprints: ContentFingerprints {
     public init() {}
 
-    public func md5(ofFileAt path: String, file: WalkedFile, cancellation: CancellationFlag) throws -> String {
-        try FileCopy.md5(of: path, cancellation: cancellation)
+    public func md5s(of files: [WalkedFile], below root: String, cancellation: CancellationFlag) throws -> [String] {
+        try files.map { try FileCopy.md5(of: root + "/" + $0.relativePath, cancellation: cancellation) }
     }
 }
 
@@ -39,11 +39,9 @@ public struct FileRemote: RemoteStore {
         let fingerprints = fingerprints
         return try await perform(file: nil) { cancellation in
             let walked = try DirectoryWalker.files(below: root) { $0.hasSuffix(Self.uploadSuffix) }
-            return try walked.map { file in
-                try cancellation.check()
-                let md5 = try fingerprints.md5(
-                    ofFileAt: root + "/" + file.relativePath, file: file, cancellation: cancellation)
-                return RemoteFile(
+            let md5s = try fingerprints.md5s(of: walked, below: root, cancellation: cancellation)
+            return zip(walked, md5s).map { file, md5 in
+                RemoteFile(
                     filename: file.relativePath, modifiedAt: file.modifiedSeconds, size: file.size, crc: md5, md5: md5)
             }
         }

@@ -1,4 +1,5 @@
 import Foundation
+import PipeCore
 
 /// The secret a TCP peer must present, written where only the owner can read it.
 enum TokenFile {
@@ -11,18 +12,10 @@ enum TokenFile {
         try FileManager.default.createDirectory(
             atPath: folder.isEmpty ? "." : folder, withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o700])
-        let temporary = path + ".tmp-\(getpid())"
-        let descriptor = open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW, 0o600)
-        guard descriptor >= 0 else {
-            throw TokenFileError(path: path, reason: String(cString: strerror(errno)))
-        }
-        let line = Array((token + "\n").utf8)
-        let written = line.withUnsafeBytes { write(descriptor, $0.baseAddress, $0.count) }
-        let synced = fsync(descriptor) == 0
-        close(descriptor)
-        guard written == line.count, synced, rename(temporary, path) == 0 else {
-            unlink(temporary)
-            throw TokenFileError(path: path, reason: String(cString: strerror(errno)))
+        do {
+            try AtomicFile.write(Array((token + "\n").utf8), to: path, mode: 0o600)
+        } catch {
+            throw TokenFileError(path: path, reason: error.reason)
         }
         return token
     }

@@ -17,7 +17,7 @@ struct StdioFramingTests {
         #expect(info["mode"] as? String == "local", sourceLocation: sourceLocation)
         #expect(info["server"] is NSNull, "server is null when the profile has none", sourceLocation: sourceLocation)
         #expect(info["username"] is NSNull, sourceLocation: sourceLocation)
-        #expect(info["filerepo"] as? String == home + "/d6tpipe", sourceLocation: sourceLocation)
+        #expect(info["filerepo"] as? String == home + "/datapipe/files/default", sourceLocation: sourceLocation)
         #expect(
             Set(info.keys) == ["version", "profile", "mode", "server", "username", "filerepo"],
             sourceLocation: sourceLocation)

@@ -27,14 +27,13 @@ public enum SessionInfo: BridgeMethod {
     }
 
     public static func handle(_ params: Params, _ context: BridgeContext) async throws -> Result {
-        let environment = context.session.environment
-        let profile = try environment.loadProfile()
+        try info(of: context.session)
+    }
+
+    static func info(of session: BridgeSession) throws -> Result {
+        let profile = try session.profile()
         return Result(
-            version: BridgeEnvironment.version,
-            profile: environment.profile,
-            mode: profile["mode"]?.stringValue ?? "local",
-            server: profile["server"]?.stringValue,
-            username: profile["username"]?.stringValue,
-            filerepo: profile["filerepo"]?.stringValue ?? BridgeEnvironment.home + "/d6tpipe")
+            version: BridgeEnvironment.version, profile: profile.name, mode: profile.mode, server: profile.server,
+            username: profile.username, filerepo: profile.filerepo)
     }
 }
