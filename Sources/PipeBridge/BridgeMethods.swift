@@ -43,6 +43,11 @@ public enum BridgeMethods {
         PipeIsSynced.self,
         PipeSchema.self,
         PipeUpdateSettings.self,
+        PipeRemoveOrphans.self,
+        PipeDeleteFiles.self,
+        PipeImportFiles.self,
+        PipeImportDir.self,
+        PipeReset.self,
     ]
 
     /// The bridge's method table, with the authentication gate: an
