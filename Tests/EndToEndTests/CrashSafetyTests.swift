@@ -1,0 +1,74 @@
+import Foundation
+import Testing
+
+/// The bridge killed with SIGKILL in the middle of a pull: no file at a
+/// target path is incomplete, and the next pull finishes exactly the rest.
+@Suite("Crash safety", .timeLimit(.minutes(1)))
+struct CrashSafetyTests {
+    static let fileCount = 120
+    static let fileSize = 512 * 1024
+
+    @Test("SIGKILL during a pull leaves only complete files; the next pull completes the job and clears .partial files")
+    func killDuringPull() async throws {
+        let directory = try ScratchDirectory()
+        let remote = directory.path + "/shared"
+        try FileManager.default.createDirectory(atPath: remote + "/deep", withIntermediateDirectories: true)
+        var expected: [String: Data] = [:]
+        for index in 0..<Self.fileCount {
+            let name = String(format: "deep/file-%03d.bin", index)
+            let content = Data(repeating: UInt8(index % 251), count: Self.fileSize)
+            try content.write(to: URL(fileURLWithPath: remote + "/" + name))
+            expected[name] = content
+        }
+        let pipe = #"{"settings":{"name":"p","protocol":"file","options":{"remotepath":"\#(remote)"}}}"#
+
+        let first = try BridgeProcess.rpc(in: directory)
+        let rpc = first.peer(.lines)
+        _ = try await rpc.call("pipes.upsert", params: pipe, id: "1")
+        try rpc.send(#"{"jsonrpc":"2.0","id":"pull","method":"pipe.pull","params":{"pipe":"p","concurrency":2}}"#)
+        var killedEarly = false
+        while true {
+            let message = try await rpc.next()
+            // The first progress report comes with the first bytes moved: kill then.
+            if let params = message.object?["params"] as? [String: Any], params["kind"] as? String == "report",
+                let done = params["files_done"] as? Int
+            {
+                first.signal(SIGKILL)
+                killedEarly = done < Self.fileCount
+                break
+            }
+            if message.object?["id"] != nil { break }  // finished before we could kill it
+        }
+        _ = try await first.waitForExit()
+        try #require(killedEarly, "the pull finished before the kill; make the files bigger")
+
+        let folder = directory.path + "/datapipe/files/default/p"
+        let landed = try Self.regularFiles(below: folder)
+        for name in landed where !name.hasSuffix(".partial") {
+            let content = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))
+            #expect(content == expected[name], "\(name) is at its target path but incomplete or wrong")
+        }
+        #expect(landed.filter { !$0.hasSuffix(".partial") }.count < Self.fileCount)
+
+        let second = try BridgeProcess.rpc(in: directory)
+        let again = second.peer(.lines)
+        let result = try await again.call("pipe.pull", params: #"{"pipe":"p"}"#, id: "2", timeout: .seconds(40))
+        let pulled = try #require(result.resultObject?["files"] as? [String], "\(result)")
+        #expect(!pulled.isEmpty)
+        let final = try Self.regularFiles(below: folder)
+        #expect(final.sorted() == expected.keys.sorted(), "every file present, no .partial left")
+        for name in final {
+            #expect(try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name)) == expected[name])
+        }
+        second.closeStdin()
+        #expect(try await second.waitForExit() == .exited(0))
+    }
+
+    static func regularFiles(below folder: String) throws -> [String] {
+        (FileManager.default.enumerator(atPath: folder)?.allObjects as? [String] ?? []).filter { name in
+            var isFolder: ObjCBool = false
+            FileManager.default.fileExists(atPath: folder + "/" + name, isDirectory: &isFolder)
+            return !isFolder.boolValue
+        }
+    }
+}
