@@ -95,3 +95,19 @@ struct InternalFailure: Error, CustomStringConvertible {
     let description: String
     init(_ description: String) { self.description = description }
 }
+
+extension MethodRegistry {
+    /// Calls a method in-process, the way a connection would, without a
+    /// transport: for command-line front ends over the same handlers.
+    /// Notifications (`$/progress`, `$/log`) go to `notify`.
+    public func invoke(
+        _ method: String, params: JSON?, session: Session, id: JSON = 1,
+        notify: @escaping @Sendable (_ method: String, _ params: JSON) -> Void = { _, _ in }
+    ) async throws -> JSON {
+        let prepared = try prepare(method: method, params: params, session: session)
+        let context = RequestContext(
+            id: id, method: method, session: session, progressToken: prepared.progressToken ?? id,
+            notifier: Notifier(send: notify))
+        return try await prepared.entry.call(prepared.params, context)
+    }
+}

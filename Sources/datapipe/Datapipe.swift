@@ -7,6 +7,9 @@ struct Datapipe: AsyncParsableCommand {
         commandName: "datapipe",
         abstract: "Move data files between people and machines through named pipes.",
         version: BridgeEnvironment.version,
-        subcommands: [RPCCommand.self]
+        subcommands: [
+            RPCCommand.self, PullCommand.self, PushCommand.self, ListCommand.self, ScanCommand.self, CreateCommand.self,
+            ProfilesCommand.self, TokenCommand.self,
+        ]
     )
 }
