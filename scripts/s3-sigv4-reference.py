@@ -6,7 +6,7 @@ Reads one JSON object per line on stdin:
    bucket or null), "key" (raw object key or null), "params" ([[name, value]],
    raw), "headers" ({name: value}, besides host and x-amz-*), "payload_hash",
    "timestamp" (20240102T030405Z), "region", "access_key", "secret_key",
-   "token" (or null)}
+   "token" (or null); null fields may be left out}
 and prints one JSON object per line: {"url", "authorization"}, where the URL
 is built with botocore's own percent-encoding and the Authorization header
 comes from botocore.auth.S3SigV4Auth (the signer boto3 uses for S3).
@@ -34,16 +34,16 @@ class FixedPayloadSigner(botocore.auth.S3SigV4Auth):
 
 def sign(spec):
     path = ""
-    if spec["bucket"] is not None:
+    if spec.get("bucket") is not None:
         path += "/" + percent_encode(spec["bucket"])
-    if spec["key"] is not None:
+    if spec.get("key") is not None:
         path += "/" + percent_encode(spec["key"], safe="/~")
     url = spec["base"] + (path or "/")
     if spec["params"]:
         url += "?" + percent_encode_sequence([tuple(pair) for pair in spec["params"]])
     moment = datetime.datetime.strptime(spec["timestamp"], "%Y%m%dT%H%M%SZ")
     botocore.auth.get_current_datetime = lambda *args, **kwargs: moment
-    credentials = Credentials(spec["access_key"], spec["secret_key"], spec["token"])
+    credentials = Credentials(spec["access_key"], spec["secret_key"], spec.get("token"))
     request = AWSRequest(method=spec["method"], url=url, headers=dict(spec["headers"]), data=b"")
     FixedPayloadSigner(credentials, spec["region"], spec["payload_hash"]).add_auth(request)
     return {"url": url, "authorization": request.headers["Authorization"]}
