@@ -13,10 +13,7 @@ public enum ConfigUpdate: BridgeMethod {
 
     public static func handle(_ params: Params, _ context: BridgeContext) async throws -> JSON {
         let session = context.session
-        guard case .object(let changes) = params.changes else {
-            throw RPCError.invalidParams(
-                "changes: expected an object, got \(params.changes.kindDescription)", path: "changes")
-        }
+        let changes = try params.changes.objectParam("changes")
         return .object(try session.config.update(session.profileName, changes: changes).shown(reveal: false))
     }
 }

@@ -13,10 +13,7 @@ public enum PipeUpdateSettings: BridgeMethod {
     }
 
     public static func handle(_ params: Params, _ context: BridgeContext) async throws -> JSON {
-        guard case .object(var values) = params.settings else {
-            throw RPCError.invalidParams(
-                "settings: expected an object, got \(params.settings.kindDescription)", path: "settings")
-        }
+        var values = try params.settings.objectParam("settings")
         let repo = try context.session.repo()
         guard try repo.get(params.pipe) != nil else {
             throw BridgeError(.notFound, "no pipe named \(params.pipe)", facts: ["pipe": .string(params.pipe)])

@@ -16,10 +16,7 @@ public enum PipesUpsert: BridgeMethod {
     }
 
     public static func handle(_ params: Params, _ context: BridgeContext) async throws -> Result {
-        guard case .object(let values) = params.settings else {
-            throw RPCError.invalidParams(
-                "settings: expected an object, got \(params.settings.kindDescription)", path: "settings")
-        }
+        let values = try params.settings.objectParam("settings")
         let (settings, created) = try context.session.repo().upsert(values)
         return Result(created: created, settings: .object(settings.shown(reveal: false)))
     }
