@@ -18,4 +18,8 @@ if [ ${#missing[@]} -gt 0 ]; then
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# Python packages the tests use: moto's S3 server and botocore's SigV4 signer.
+python3 -c "import moto.server, botocore, boto3, flask" 2>/dev/null \
+    || python3 -m pip install --quiet "moto[server]>=5.1" boto3
+
 command -v swift >/dev/null || { echo "swift is not on PATH: install the Swift 6 toolchain first" >&2; exit 1; }
