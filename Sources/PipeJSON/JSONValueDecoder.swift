@@ -11,7 +11,7 @@ public struct JSONValueDecoder: Sendable {
         -> T
     {
         do {
-            if let direct = value as? T { return direct }
+            if T.self == JSON.self { return value as! T }
             return try T(from: ValueDecoder(value: value, codingPath: []))
         } catch let error as JSONDecodeError {
             throw error.prefixed(by: rootPath)
@@ -70,7 +70,7 @@ private struct ValueDecoder: Decoder {
 /// Scalar conversions shared by every container.
 private enum Scalar {
     static func decode<T: Decodable>(_ type: T.Type, from value: JSON, at path: [CodingKey]) throws -> T {
-        if let direct = value as? T { return direct }
+        if T.self == JSON.self { return value as! T }
         switch type {
         case is Bool.Type: return try bool(value, at: path) as! T
         case is String.Type: return try string(value, at: path) as! T

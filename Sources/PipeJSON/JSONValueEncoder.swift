@@ -5,7 +5,7 @@ public struct JSONValueEncoder: Sendable {
     public init() {}
 
     public func encode<T: Encodable>(_ value: T) throws(JSONEncodeError) -> JSON {
-        if let direct = value as? JSON { return direct }
+        if T.self == JSON.self { return value as! JSON }
         let root = EncodingNode()
         do {
             try value.encode(to: ValueEncoder(node: root, codingPath: []))
@@ -25,14 +25,26 @@ public struct JSONEncodeError: Error, Sendable, CustomStringConvertible {
     public var description: String { path.isEmpty ? reason : "\(path): \(reason)" }
 }
 
-/// A value under construction. Containers hand out child nodes and the tree is
-/// folded into `JSON` once encoding is done.
+/// A value under construction. Scalars are stored as they are encoded;
+/// nested containers get child nodes; the tree is folded into `JSON` at the end.
 private final class EncodingNode {
+    enum Slot {
+        case value(JSON)
+        case node(EncodingNode)
+
+        var json: JSON {
+            switch self {
+            case .value(let value): value
+            case .node(let node): node.value
+            }
+        }
+    }
+
     enum State {
         case empty
         case single(JSON)
-        case object([(String, EncodingNode)])
-        case array([EncodingNode])
+        case object([(String, Slot)])
+        case array([Slot])
     }
 
     var state: State = .empty
@@ -43,39 +55,51 @@ private final class EncodingNode {
         case .single(let value): return value
         case .object(let members):
             var object = JSONObject()
-            for (key, node) in members { object[key] = node.value }
+            for (key, slot) in members { object[key] = slot.json }
             return .object(object)
-        case .array(let nodes): return .array(nodes.map(\.value))
+        case .array(let slots): return .array(slots.map(\.json))
         }
     }
 
     func member(_ key: String) -> EncodingNode {
         let child = EncodingNode()
+        add(key, .node(child))
+        return child
+    }
+
+    func setMember(_ key: String, _ value: JSON) { add(key, .value(value)) }
+
+    private func add(_ key: String, _ slot: Slot) {
         if case .object(var members) = state {
-            state = .empty
-            members.append((key, child))
+            state = .empty  // keeps `members` uniquely referenced while it grows
+            members.append((key, slot))
             state = .object(members)
         } else {
-            state = .object([(key, child)])
+            state = .object([(key, slot)])
         }
-        return child
     }
 
     func element() -> EncodingNode {
         let child = EncodingNode()
-        if case .array(var nodes) = state {
-            state = .empty
-            nodes.append(child)
-            state = .array(nodes)
-        } else {
-            state = .array([child])
-        }
+        addElement(.node(child))
         return child
+    }
+
+    func appendElement(_ value: JSON) { addElement(.value(value)) }
+
+    private func addElement(_ slot: Slot) {
+        if case .array(var slots) = state {
+            state = .empty
+            slots.append(slot)
+            state = .array(slots)
+        } else {
+            state = .array([slot])
+        }
     }
 
     func startObject() { if case .object = state {} else { state = .object([]) } }
     func startArray() { if case .array = state {} else { state = .array([]) } }
-    var elementCount: Int { if case .array(let nodes) = state { nodes.count } else { 0 } }
+    var elementCount: Int { if case .array(let slots) = state { slots.count } else { 0 } }
 }
 
 private struct ValueEncoder: Encoder {
@@ -101,27 +125,32 @@ private struct ValueEncoder: Encoder {
 /// Scalar conversions shared by every container. Types are told apart by
 /// metadata identity, not dynamic casts: this runs for every encoded field.
 private enum Scalar {
-    static func encode<T: Encodable>(_ value: T, into node: EncodingNode, at path: [CodingKey]) throws {
-        if T.self == String.self {
-            node.state = .single(.string(value as! String))
-        } else if T.self == Int.self {
-            node.state = .single(.integer(Int64(value as! Int)))
-        } else if T.self == Bool.self {
-            node.state = .single(.bool(value as! Bool))
-        } else if T.self == JSON.self {
-            node.state = .single(value as! JSON)
-        } else if T.self == Double.self {
-            node.state = .single(try real(value as! Double, at: path))
-        } else if T.self == Int64.self {
-            node.state = .single(.integer(value as! Int64))
-        } else if T.self == Float.self {
-            node.state = .single(try real(Double(value as! Float), at: path))
-        } else if let integer = value as? any FixedWidthInteger {
+    /// The JSON of `value` when it is a scalar (or an optional scalar), else nil.
+    static func json<T: Encodable>(_ value: T, at path: @autoclosure () -> [CodingKey]) throws -> JSON? {
+        if T.self == String.self { return .string(value as! String) }
+        if T.self == Int.self { return .integer(Int64(value as! Int)) }
+        if T.self == Bool.self { return .bool(value as! Bool) }
+        if T.self == JSON.self { return (value as! JSON) }
+        if T.self == Int64.self { return .integer(value as! Int64) }
+        if T.self == Double.self { return try real(value as! Double, at: path()) }
+        if T.self == String?.self { return (value as! String?).map(JSON.string) ?? .null }
+        if T.self == Int?.self { return (value as! Int?).map { .integer(Int64($0)) } ?? .null }
+        if T.self == Bool?.self { return (value as! Bool?).map(JSON.bool) ?? .null }
+        if T.self == Float.self { return try real(Double(value as! Float), at: path()) }
+        if T.self is any FixedWidthInteger.Type, let integer = value as? any FixedWidthInteger {
             guard let exact = Int64(exactly: integer) else {
                 throw JSONEncodeError(
-                    path: JSONDecodeError.render(path), reason: "\(integer) does not fit in a signed 64-bit integer")
+                    path: JSONDecodeError.render(path()), reason: "\(integer) does not fit in a signed 64-bit integer")
             }
-            node.state = .single(.integer(exact))
+            return .integer(exact)
+        }
+        return nil
+    }
+
+    /// Encodes `value` into `node`: directly when scalar, else through its `encode(to:)`.
+    static func encode<T: Encodable>(_ value: T, into node: EncodingNode, at path: [CodingKey]) throws {
+        if let json = try json(value, at: path) {
+            node.state = .single(json)
         } else {
             try value.encode(to: ValueEncoder(node: node, codingPath: path))
         }
@@ -140,24 +169,28 @@ private struct KeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     let codingPath: [CodingKey]
 
     mutating func encodeNil(forKey key: Key) throws {
-        node.member(key.stringValue).state = .single(.null)
+        node.setMember(key.stringValue, .null)
     }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
-        try Scalar.encode(value, into: node.member(key.stringValue), at: codingPath + [key])
+        if let json = try Scalar.json(value, at: codingPath + [key]) {
+            node.setMember(key.stringValue, json)
+        } else {
+            try value.encode(to: ValueEncoder(node: node.member(key.stringValue), codingPath: codingPath + [key]))
+        }
     }
 
     // The common scalars skip the generic path (and its coding-path array).
     mutating func encode(_ value: String, forKey key: Key) throws {
-        node.member(key.stringValue).state = .single(.string(value))
+        node.setMember(key.stringValue, .string(value))
     }
 
     mutating func encode(_ value: Bool, forKey key: Key) throws {
-        node.member(key.stringValue).state = .single(.bool(value))
+        node.setMember(key.stringValue, .bool(value))
     }
 
     mutating func encode(_ value: Int, forKey key: Key) throws {
-        node.member(key.stringValue).state = .single(.integer(Int64(value)))
+        node.setMember(key.stringValue, .integer(Int64(value)))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type, forKey key: Key)
@@ -186,11 +219,15 @@ private struct UnkeyedContainer: UnkeyedEncodingContainer {
 
     private var nextPath: [CodingKey] { codingPath + [DynamicKey(intValue: count)] }
 
-    mutating func encodeNil() throws { node.element().state = .single(.null) }
+    mutating func encodeNil() throws { node.appendElement(.null) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         let path = nextPath
-        try Scalar.encode(value, into: node.element(), at: path)
+        if let json = try Scalar.json(value, at: path) {
+            node.appendElement(json)
+        } else {
+            try value.encode(to: ValueEncoder(node: node.element(), codingPath: path))
+        }
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<

@@ -8,19 +8,24 @@ import Synchronization
     import Darwin
 #endif
 
-/// Stdio redirected to regular files (`datapipe rpc < requests.json > out`):
-/// epoll cannot watch regular files, so NIO refuses them and these blocking
-/// stand-ins take over.
+/// Stdio redirected to anything epoll cannot watch — regular files
+/// (`datapipe rpc < requests.json > out`), `/dev/null`, terminals: NIO
+/// refuses or crashes on those, so blocking stand-ins take over. Only pipes
+/// and sockets go through NIO.
 enum DescriptorKind {
-    case regularFile
-    case streamLike
+    /// A pipe or a socket.
+    case pollable
+    case blocking
 
     init(of descriptor: CInt) {
         var info = stat()
-        if fstat(descriptor, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG {
-            self = .regularFile
-        } else {
-            self = .streamLike
+        guard fstat(descriptor, &info) == 0 else {
+            self = .blocking
+            return
+        }
+        switch info.st_mode & S_IFMT {
+        case S_IFIFO, S_IFSOCK: self = .pollable
+        default: self = .blocking
         }
     }
 }

@@ -43,18 +43,18 @@ public final class RPCEndpoint<Session: Sendable>: Sendable {
     public func serveStdio(input: CInt = STDIN_FILENO, output: CInt = STDOUT_FILENO) async throws {
         let inputKind = DescriptorKind(of: input)
         let outputKind = DescriptorKind(of: output)
-        let fileSink: FrameSink? = outputKind == .regularFile ? DescriptorSink(descriptor: output) : nil
+        let fileSink: FrameSink? = outputKind == .blocking ? DescriptorSink(descriptor: output) : nil
         let connection: RPCConnection<Session>
         switch (inputKind, outputKind) {
-        case (.streamLike, .streamLike):
+        case (.pollable, .pollable):
             connection = try await pipeConnection(NIOPipeBootstrap(group: group)) {
                 $0.takingOwnershipOfDescriptors(input: input, output: output)
             }
-        case (.streamLike, .regularFile):
+        case (.pollable, .blocking):
             connection = try await pipeConnection(NIOPipeBootstrap(group: group), sink: fileSink) {
                 $0.takingOwnershipOfDescriptor(input: input)
             }
-        case (.regularFile, _):
+        case (.blocking, _):
             let outputSink: FrameSink
             if let fileSink {
                 outputSink = fileSink

@@ -116,7 +116,11 @@ enum FrameEncoder {
             framed.append(UInt8(ascii: "\n"))
             return framed
         case .contentLength:
-            var framed = Array("Content-Length: \(body.count)\r\n\r\n".utf8)
+            var framed: [UInt8] = []
+            framed.reserveCapacity(body.count + 32)
+            framed.append(contentsOf: "Content-Length: ".utf8)
+            JSONWriter.writeInteger(Int64(body.count), to: &framed)
+            framed.append(contentsOf: "\r\n\r\n".utf8)
             framed.append(contentsOf: body)
             return framed
         }

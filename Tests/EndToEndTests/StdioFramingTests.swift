@@ -154,6 +154,22 @@ struct StdioFramingTests {
         #expect(progress.allSatisfy { $0 < pingReply }, "progress comes before the ping's reply")
     }
 
+    @Test("Stdin or stdout on /dev/null (epoll cannot watch character devices): no crash, exit 0")
+    func devNull() async throws {
+        let directory = try ScratchDirectory()
+        let input = directory.file("requests.ndjson")
+        try (RPCPeer.request("session.info", id: "1") + "\n").write(toFile: input, atomically: true, encoding: .utf8)
+        let arguments = ["rpc", "--config", directory.file("cfg.json")]
+        let silent = try BridgeProcess(
+            arguments: arguments, home: directory.path, input: .file(input), output: .file("/dev/null"))
+        defer { silent.kill() }
+        #expect(try await silent.waitForExit() == .exited(0), "stderr: \(silent.stderr.text.suffix(500))")
+        let empty = try BridgeProcess(arguments: arguments, home: directory.path, input: .file("/dev/null"))
+        defer { empty.kill() }
+        #expect(try await empty.peer(.lines).readToEnd().isEmpty)
+        #expect(try await empty.waitForExit() == .exited(0))
+    }
+
     @Test("Stdin from a regular file, stdout a pipe (`datapipe rpc < requests | jq`): every reply is written")
     func regularFileInput() async throws {
         let directory = try ScratchDirectory()
