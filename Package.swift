@@ -71,8 +71,9 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PipeJSONTests", dependencies: ["PipeJSON"]),
-        .testTarget(name: "PipeRemotesTests", dependencies: ["PipeRemotes"]),
-        .testTarget(name: "PipeCoreTests", dependencies: ["PipeCore", "PipeRemotes", "PipeJSON"]),
+        .target(name: "TestSupport", dependencies: ["PipeRemotes"], path: "Tests/TestSupport"),
+        .testTarget(name: "PipeRemotesTests", dependencies: ["PipeRemotes", "TestSupport"]),
+        .testTarget(name: "PipeCoreTests", dependencies: ["PipeCore", "PipeRemotes", "PipeJSON", "TestSupport"]),
         .testTarget(name: "PipeRPCTests", dependencies: ["PipeRPC", "PipeJSON"]),
         .testTarget(name: "PipeBridgeTests", dependencies: ["PipeBridge", "PipeRPC", "PipeJSON"]),
         .testTarget(name: "EndToEndTests", dependencies: ["datapipe", "PipeJSON"]),

@@ -2,19 +2,55 @@ import Foundation
 import PipeCore
 import PipeJSON
 import PipeRemotes
+import TestSupport
+import Testing
 
-/// A profile with one `file` pipe: a local repo folder, a remote folder and a
-/// database, all under a fresh temporary folder removed at the end.
+/// The remote stores the semantics suite runs against.
+enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
+    case file
+    /// A bucket of a real moto S3 server on loopback.
+    case s3
+
+    var testDescription: String { rawValue }
+}
+
+/// A profile with one pipe on `backend`: a local repo folder per user, one
+/// shared remote, a database per user, all under a fresh temporary folder
+/// removed at the end.
 final class PipeFixture {
+    let backend: Backend
     let root: String
+    /// The `file` remote's folder (unused for S3).
     let remoteFolder: String
     let database: ProfileDatabase
+    /// The pipe's remote settings: protocol, options, credentials.
+    let remoteSettings: JSONObject
+    /// The remote, for setting up and inspecting it beside the engine.
+    let remote: RemoteStore
 
-    init() throws {
+    init(_ backend: Backend = .file) async throws {
+        self.backend = backend
         root = NSTemporaryDirectory() + "datapipe-core-" + UUID().uuidString
         remoteFolder = root + "/remote"
         try FileManager.default.createDirectory(atPath: remoteFolder, withIntermediateDirectories: true)
         database = try ProfileDatabase(path: root + "/repo.sqlite")
+        switch backend {
+        case .file:
+            remoteSettings = ["protocol": "file", "options": ["remotepath": .string(remoteFolder)]]
+            remote = FileRemote(root: remoteFolder)
+        case .s3:
+            let server = try await MotoServer.plain.server()
+            let s3 = try await server.remote(prefix: "demo/")
+            remoteSettings = [
+                "protocol": "s3",
+                "options": [
+                    "remotepath": .string("s3://\(s3.configuration.bucket)/demo/"),
+                    "endpoint_url": .string("http://127.0.0.1:\(server.port)"),
+                ],
+                "credentials": ["aws_access_key_id": "testing", "aws_secret_access_key": "testing"],
+            ]
+            remote = s3
+        }
     }
 
     deinit { try? FileManager.default.removeItem(atPath: root) }
@@ -22,10 +58,16 @@ final class PipeFixture {
     /// An engine for `user`'s copy of the pipe (each user its own folder and
     /// state, one shared remote), optionally with other settings.
     func engine(user: String = "alice", extra: JSONObject = [:]) throws -> SyncEngine {
-        var values: JSONObject = [
-            "name": "demo", "protocol": "file", "options": ["remotepath": .string(remoteFolder)],
-        ]
-        for (key, value) in extra { values[key] = value }
+        var values: JSONObject = ["name": "demo"]
+        for (key, value) in remoteSettings { values[key] = value }
+        for (key, value) in extra {
+            if key == "options", case .object(let more) = value, case .object(var options)? = values["options"] {
+                for (option, setting) in more { options[option] = setting }
+                values["options"] = .object(options)
+            } else {
+                values[key] = value
+            }
+        }
         let settings = try PipeSettings(values)
         let database = user == "alice" ? self.database : try ProfileDatabase(path: root + "/\(user).sqlite")
         let hashes = HashCache(database: database)
@@ -40,8 +82,20 @@ final class PipeFixture {
         try write(root + "/\(user)/demo/" + name, text)
     }
 
-    func writeRemote(_ name: String, _ text: String) throws {
-        try write(remoteFolder + "/" + name, text)
+    /// Puts a file on the remote behind the engine's back (another user's push).
+    func writeRemote(_ name: String, _ text: String) async throws {
+        switch backend {
+        case .file:
+            try write(remoteFolder + "/" + name, text)
+        case .s3:
+            let staging = root + "/staging-" + UUID().uuidString
+            try write(staging, text)
+            try await remote.upload(staging, as: name, progress: nil)
+        }
+    }
+
+    func remoteNames() async throws -> [String] {
+        try await remote.list().map(\.filename).sorted()
     }
 
     func readLocal(_ name: String, user: String = "alice") -> String? {
@@ -63,7 +117,7 @@ final class PipeFixture {
         try Data(text.utf8).write(to: URL(fileURLWithPath: path))
     }
 
-    /// Sets a file's modification time (seconds since 1970).
+    /// Sets a file's modification time (seconds since 1970); `file` remotes only.
     func touch(_ path: String, at seconds: Double) throws {
         try FileManager.default.setAttributes(
             [.modificationDate: Date(timeIntervalSince1970: seconds)], ofItemAtPath: path)

@@ -5,11 +5,11 @@ import Testing
 
 @Suite("Orphans, deletion, import and reset")
 struct MaintenanceTests {
-    @Test("remove_orphans lists by default and deletes only when asked")
-    func orphans() async throws {
-        let fixture = try PipeFixture()
-        try fixture.writeRemote("shared.csv", "1")
-        try fixture.writeRemote("remote-only.csv", "1")
+    @Test("remove_orphans lists by default and deletes only when asked", arguments: Backend.allCases)
+    func orphans(_ backend: Backend) async throws {
+        let fixture = try await PipeFixture(backend)
+        try await fixture.writeRemote("shared.csv", "1")
+        try await fixture.writeRemote("remote-only.csv", "1")
         let bob = try fixture.engine(user: "bob")
         _ = try await bob.pull(SelectionRequest(files: ["shared.csv"]))
         try fixture.writeLocal("local-only.csv", "1", user: "bob")
@@ -19,15 +19,15 @@ struct MaintenanceTests {
         let done = try await bob.removeOrphans(direction: .local, dryrun: false)
         #expect(done.local == ["local-only.csv"])
         #expect(fixture.localNames(user: "bob") == ["shared.csv"])
-        #expect(FileManager.default.fileExists(atPath: fixture.remoteFolder + "/remote-only.csv"))
+        #expect(try await fixture.remoteNames().contains("remote-only.csv"))
     }
 
     @Test(
-        "remote orphans on a read-only pipe: refused before anything is deleted on either side (d6tpipe deleted local files first)"
-    )
-    func orphansReadOnly() async throws {
-        let fixture = try PipeFixture()
-        try fixture.writeRemote("remote-only.csv", "1")
+        "remote orphans on a read-only pipe: refused before anything is deleted on either side (d6tpipe deleted local files first)",
+        arguments: Backend.allCases)
+    func orphansReadOnly(_ backend: Backend) async throws {
+        let fixture = try await PipeFixture(backend)
+        try await fixture.writeRemote("remote-only.csv", "1")
         try fixture.writeLocal("local-only.csv", "1", user: "bob")
         let reader = try fixture.engine(user: "bob", extra: ["role": "read"])
         await #expect(throws: SyncError.readOnly(pipe: "demo")) {
@@ -36,11 +36,13 @@ struct MaintenanceTests {
         #expect(fixture.localNames(user: "bob") == ["local-only.csv"])
     }
 
-    @Test("delete_files deletes exactly the named files (d6tpipe deleted every synced file) and needs confirm")
-    func deleteNamed() async throws {
-        let fixture = try PipeFixture()
-        try fixture.writeRemote("a.csv", "1")
-        try fixture.writeRemote("b.csv", "1")
+    @Test(
+        "delete_files deletes exactly the named files (d6tpipe deleted every synced file) and needs confirm",
+        arguments: Backend.allCases)
+    func deleteNamed(_ backend: Backend) async throws {
+        let fixture = try await PipeFixture(backend)
+        try await fixture.writeRemote("a.csv", "1")
+        try await fixture.writeRemote("b.csv", "1")
         let bob = try fixture.engine(user: "bob")
         _ = try await bob.pull(SelectionRequest())
         await #expect(throws: SyncError.self) {
@@ -53,20 +55,22 @@ struct MaintenanceTests {
         #expect(try await bob.pendingPull() == ["a.csv"], "a deleted local copy can be pulled again")
     }
 
-    @Test("delete_files on the remote removes the files and the cached listing")
-    func deleteRemote() async throws {
-        let fixture = try PipeFixture()
-        try fixture.writeRemote("a.csv", "1")
+    @Test("delete_files on the remote removes the files and the cached listing", arguments: Backend.allCases)
+    func deleteRemote(_ backend: Backend) async throws {
+        let fixture = try await PipeFixture(backend)
+        try await fixture.writeRemote("a.csv", "1")
         let alice = try fixture.engine()
         _ = try await alice.scanRemote()
         _ = try await alice.deleteFiles(scope: .remote, confirm: true)
-        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.remoteFolder).isEmpty)
+        #expect(try await fixture.remoteNames().isEmpty)
         #expect(try await alice.scanRemote().isEmpty, "the listing is not served from a stale cache")
     }
 
-    @Test("import_files and import_dir copy into the pipe, keeping relative paths and merging folders")
-    func imports() async throws {
-        let fixture = try PipeFixture()
+    @Test(
+        "import_files and import_dir copy into the pipe, keeping relative paths and merging folders",
+        arguments: Backend.allCases)
+    func imports(_ backend: Backend) async throws {
+        let fixture = try await PipeFixture(backend)
         let source = fixture.root + "/export"
         try FileManager.default.createDirectory(atPath: source + "/2026", withIntermediateDirectories: true)
         try "a".write(toFile: source + "/2026/a.csv", atomically: true, encoding: .utf8)
@@ -81,10 +85,10 @@ struct MaintenanceTests {
         await #expect(throws: SyncError.self) { try await alice.importDirectory(source, subdir: "../escape") }
     }
 
-    @Test("reset needs confirm, then replaces local copies with the remote's")
-    func reset() async throws {
-        let fixture = try PipeFixture()
-        try fixture.writeRemote("a.csv", "remote")
+    @Test("reset needs confirm, then replaces local copies with the remote's", arguments: Backend.allCases)
+    func reset(_ backend: Backend) async throws {
+        let fixture = try await PipeFixture(backend)
+        try await fixture.writeRemote("a.csv", "remote")
         let bob = try fixture.engine(user: "bob")
         _ = try await bob.pull(SelectionRequest())
         try fixture.writeLocal("a.csv", "local edit", user: "bob")

@@ -6,9 +6,9 @@ import Testing
 
 @Suite("Sync semantics over a directory remote")
 struct SyncEngineTests {
-    @Test("push then pull into a second user's folder brings every file, with subfolders")
-    func pushThenPull() async throws {
-        let fixture = try PipeFixture()
+    @Test("push then pull into a second user's folder brings every file, with subfolders", arguments: Backend.allCases)
+    func pushThenPull(_ backend: Backend) async throws {
+        let fixture = try await PipeFixture(backend)
         try fixture.writeLocal("a.csv", "1,2")
         try fixture.writeLocal("sub/deeper/b.txt", "b")
         let alice = try fixture.engine()
@@ -25,14 +25,16 @@ struct SyncEngineTests {
         #expect(try await alice.pushPlan(SelectionRequest()).names.isEmpty)
     }
 
-    @Test("a pull never overwrites a local change without merge_mode (d6tpipe's check never fired)")
-    func conflict() async throws {
-        let fixture = try PipeFixture()
-        try fixture.writeRemote("a.csv", "v1")
+    @Test(
+        "a pull never overwrites a local change without merge_mode (d6tpipe's check never fired)",
+        arguments: Backend.allCases)
+    func conflict(_ backend: Backend) async throws {
+        let fixture = try await PipeFixture(backend)
+        try await fixture.writeRemote("a.csv", "v1")
         let bob = try fixture.engine(user: "bob")
         _ = try await bob.pull(SelectionRequest())
         try fixture.writeLocal("a.csv", "bob's edit", user: "bob")
-        try fixture.writeRemote("a.csv", "v2")
+        try await fixture.writeRemote("a.csv", "v2")
         await #expect(throws: SyncError.conflict(["a.csv"])) {
             try await bob.pull(SelectionRequest(), cached: false)
         }
@@ -46,16 +48,16 @@ struct SyncEngineTests {
         #expect(
             try await bob.pushPlan(SelectionRequest()).names == ["a.csv"], "and the next push sends the local version")
 
-        try fixture.writeRemote("a.csv", "v3")
+        try await fixture.writeRemote("a.csv", "v3")
         let overwritten = try await bob.pull(SelectionRequest(), mergeMode: .overwrite, cached: false)
         #expect(overwritten.files == ["a.csv"])
         #expect(fixture.readLocal("a.csv", user: "bob") == "v3")
     }
 
-    @Test("an untracked local file that differs from the remote counts as a conflict")
-    func untrackedConflict() async throws {
-        let fixture = try PipeFixture()
-        try fixture.writeRemote("a.csv", "remote")
+    @Test("an untracked local file that differs from the remote counts as a conflict", arguments: Backend.allCases)
+    func untrackedConflict(_ backend: Backend) async throws {
+        let fixture = try await PipeFixture(backend)
+        try await fixture.writeRemote("a.csv", "remote")
         try fixture.writeLocal("a.csv", "mine, never synced", user: "bob")
         let bob = try fixture.engine(user: "bob")
         await #expect(throws: SyncError.conflict(["a.csv"])) { try await bob.pull(SelectionRequest()) }
@@ -63,15 +65,15 @@ struct SyncEngineTests {
         #expect(try await bob.pull(SelectionRequest()).files == ["a.csv"], "same content is no conflict")
     }
 
-    @Test("modes: new, mod (d6tpipe raised on it), default and all")
-    func modes() async throws {
-        let fixture = try PipeFixture()
-        try fixture.writeRemote("old.csv", "1")
-        try fixture.writeRemote("changed.csv", "1")
+    @Test("modes: new, mod (d6tpipe raised on it), default and all", arguments: Backend.allCases)
+    func modes(_ backend: Backend) async throws {
+        let fixture = try await PipeFixture(backend)
+        try await fixture.writeRemote("old.csv", "1")
+        try await fixture.writeRemote("changed.csv", "1")
         let bob = try fixture.engine(user: "bob")
         _ = try await bob.pull(SelectionRequest())
-        try fixture.writeRemote("changed.csv", "2")
-        try fixture.writeRemote("new.csv", "1")
+        try await fixture.writeRemote("changed.csv", "2")
+        try await fixture.writeRemote("new.csv", "1")
         #expect(try await bob.pullPlan(SelectionRequest(mode: .new), cached: false).names == ["new.csv"])
         #expect(try await bob.pullPlan(SelectionRequest(mode: .mod)).names == ["changed.csv"])
         #expect(try await bob.pullPlan(SelectionRequest(mode: .default)).names == ["changed.csv", "new.csv"])
@@ -80,9 +82,9 @@ struct SyncEngineTests {
 
     @Test("nrecent: positive keeps the newest, negative the oldest (d6tpipe dropped the newest)")
     func nrecent() async throws {
-        let fixture = try PipeFixture()
+        let fixture = try await PipeFixture(.file)  // S3 sets modification times itself
         for (index, name) in ["f0", "f1", "f2", "f3", "f4"].enumerated() {
-            try fixture.writeRemote(name, name)
+            try await fixture.writeRemote(name, name)
             try fixture.touch(fixture.remoteFolder + "/" + name, at: 1_600_000_000 + Double(index) * 60)
         }
         let bob = try fixture.engine(user: "bob")
@@ -90,59 +92,65 @@ struct SyncEngineTests {
         #expect(try await bob.pullPlan(SelectionRequest(nrecent: -2)).names == ["f0", "f1"])
     }
 
-    @Test("overlapping include patterns list a file once (d6tpipe listed it twice)")
-    func overlappingIncludes() async throws {
-        let fixture = try PipeFixture()
-        try fixture.writeRemote("a.csv", "1")
-        try fixture.writeRemote("b.csv", "1")
-        try fixture.writeRemote("a.txt", "1")
+    @Test("overlapping include patterns list a file once (d6tpipe listed it twice)", arguments: Backend.allCases)
+    func overlappingIncludes(_ backend: Backend) async throws {
+        let fixture = try await PipeFixture(backend)
+        try await fixture.writeRemote("a.csv", "1")
+        try await fixture.writeRemote("b.csv", "1")
+        try await fixture.writeRemote("a.txt", "1")
         let bob = try fixture.engine(user: "bob")
         #expect(try await bob.pullPlan(SelectionRequest(include: "*.csv|a*")).names == ["a.csv", "a.txt", "b.csv"])
         #expect(
             try await bob.pullPlan(SelectionRequest(include: "*.csv|a*", exclude: "b*")).names == ["a.csv", "a.txt"])
     }
 
-    @Test("a filtered pull leaves the files it did not pull pending (d6tpipe marked them synced)")
-    func filteredPull() async throws {
-        let fixture = try PipeFixture()
-        try fixture.writeRemote("a.csv", "1")
-        try fixture.writeRemote("c.txt", "1")
+    @Test(
+        "a filtered pull leaves the files it did not pull pending (d6tpipe marked them synced)",
+        arguments: Backend.allCases)
+    func filteredPull(_ backend: Backend) async throws {
+        let fixture = try await PipeFixture(backend)
+        try await fixture.writeRemote("a.csv", "1")
+        try await fixture.writeRemote("c.txt", "1")
         let bob = try fixture.engine(user: "bob")
         #expect(try await bob.pull(SelectionRequest(include: "*.csv")).files == ["a.csv"])
         #expect(try await bob.pendingPull() == ["c.txt"])
-        try fixture.writeRemote("d.txt", "new")
+        try await fixture.writeRemote("d.txt", "new")
         #expect(try await bob.pendingPull(cached: false) == ["c.txt", "d.txt"])
     }
 
-    @Test("after a pull, unchanged local files are not pushed again (d6tpipe re-uploaded them)")
-    func noRepushAfterPull() async throws {
-        let fixture = try PipeFixture()
+    @Test(
+        "after a pull, unchanged local files are not pushed again (d6tpipe re-uploaded them)",
+        arguments: Backend.allCases)
+    func noRepushAfterPull(_ backend: Backend) async throws {
+        let fixture = try await PipeFixture(backend)
         try fixture.writeLocal("mine.csv", "alice")
         let alice = try fixture.engine()
         _ = try await alice.push(SelectionRequest())
-        try fixture.writeRemote("theirs.csv", "carol")
+        try await fixture.writeRemote("theirs.csv", "carol")
         _ = try await alice.pull(SelectionRequest(), cached: false)
         #expect(try await alice.pushPlan(SelectionRequest()).names.isEmpty)
     }
 
-    @Test("push is refused for a read role before anything moves, and while remote changes are not pulled")
-    func pushRefusals() async throws {
-        let fixture = try PipeFixture()
+    @Test(
+        "push is refused for a read role before anything moves, and while remote changes are not pulled",
+        arguments: Backend.allCases)
+    func pushRefusals(_ backend: Backend) async throws {
+        let fixture = try await PipeFixture(backend)
         try fixture.writeLocal("a.csv", "1")
         let reader = try fixture.engine(extra: ["role": "read"])
         await #expect(throws: SyncError.readOnly(pipe: "demo")) { try await reader.push(SelectionRequest()) }
-        #expect(try FileManager.default.contentsOfDirectory(atPath: fixture.remoteFolder).isEmpty)
+        #expect(try await fixture.remoteNames().isEmpty)
 
-        try fixture.writeRemote("r.csv", "remote")
+        try await fixture.writeRemote("r.csv", "remote")
         let alice = try fixture.engine()
         await #expect(throws: SyncError.notSynced(["r.csv"])) { try await alice.push(SelectionRequest()) }
         #expect(try await alice.push(SelectionRequest(mode: .all)).files == ["a.csv"], "mode all skips the check")
     }
 
-    @Test("explicit files: missing names are an error naming them")
-    func explicitFiles() async throws {
-        let fixture = try PipeFixture()
-        try fixture.writeRemote("a.csv", "1")
+    @Test("explicit files: missing names are an error naming them", arguments: Backend.allCases)
+    func explicitFiles(_ backend: Backend) async throws {
+        let fixture = try await PipeFixture(backend)
+        try await fixture.writeRemote("a.csv", "1")
         let bob = try fixture.engine(user: "bob")
         #expect(try await bob.pullPlan(SelectionRequest(files: ["a.csv", "a.csv"])).names == ["a.csv"])
         await #expect(throws: SyncError.filesNotFound(["zzz.csv"])) {
@@ -150,27 +158,29 @@ struct SyncEngineTests {
         }
     }
 
-    @Test("pipe default filters apply to scans; README.md text comes back with the pull")
-    func defaultsAndReadme() async throws {
-        let fixture = try PipeFixture()
-        try fixture.writeRemote("README.md", "# hello")
-        try fixture.writeRemote("data.csv", "1")
-        try fixture.writeRemote("skip.tmp", "1")
+    @Test("pipe default filters apply to scans; README.md text comes back with the pull", arguments: Backend.allCases)
+    func defaultsAndReadme(_ backend: Backend) async throws {
+        let fixture = try await PipeFixture(backend)
+        try await fixture.writeRemote("README.md", "# hello")
+        try await fixture.writeRemote("data.csv", "1")
+        try await fixture.writeRemote("skip.tmp", "1")
         let bob = try fixture.engine(
-            user: "bob", extra: ["options": ["remotepath": .string(fixture.remoteFolder), "exclude": "*.tmp"]])
+            user: "bob", extra: ["options": ["exclude": "*.tmp"]])
         #expect(try await bob.scanRemote().map(\.filename) == ["README.md", "data.csv"])
         let pulled = try await bob.pull(SelectionRequest())
         #expect(pulled.readme == "# hello")
         #expect(pulled.license == nil)
     }
 
-    @Test("a download that does not match the listing is refused: the target is untouched, no .partial stays")
-    func verification() async throws {
-        let fixture = try PipeFixture()
-        try fixture.writeRemote("a.csv", "short")
+    @Test(
+        "a download that does not match the listing is refused: the target is untouched, no .partial stays",
+        arguments: Backend.allCases)
+    func verification(_ backend: Backend) async throws {
+        let fixture = try await PipeFixture(backend)
+        try await fixture.writeRemote("a.csv", "short")
         let bob = try fixture.engine(user: "bob")
         _ = try await bob.scanRemote()  // caches a listing that will be stale
-        try fixture.writeRemote("a.csv", "much longer content now")
+        try await fixture.writeRemote("a.csv", "much longer content now")
         do {
             _ = try await bob.pull(SelectionRequest())
             Issue.record("the pull should fail")
@@ -182,10 +192,12 @@ struct SyncEngineTests {
             try await bob.pull(SelectionRequest(), cached: false).files == ["a.csv"], "a fresh listing completes it")
     }
 
-    @Test("leftover .partial files from a crash are removed by the next pull; look-alike user files stay")
-    func leftovers() async throws {
-        let fixture = try PipeFixture()
-        try fixture.writeRemote("a.csv", "1")
+    @Test(
+        "leftover .partial files from a crash are removed by the next pull; look-alike user files stay",
+        arguments: Backend.allCases)
+    func leftovers(_ backend: Backend) async throws {
+        let fixture = try await PipeFixture(backend)
+        try await fixture.writeRemote("a.csv", "1")
         try fixture.writeLocal("a.csv.0123456789abcdef.partial", "half", user: "bob")
         try fixture.writeLocal("notes.partial", "user file", user: "bob")
         let bob = try fixture.engine(user: "bob")
@@ -193,10 +205,10 @@ struct SyncEngineTests {
         #expect(fixture.localNames(user: "bob") == ["a.csv", "notes.partial"])
     }
 
-    @Test("state survives a new engine (a restart of the bridge)")
-    func persistence() async throws {
-        let fixture = try PipeFixture()
-        try fixture.writeRemote("a.csv", "1")
+    @Test("state survives a new engine (a restart of the bridge)", arguments: Backend.allCases)
+    func persistence(_ backend: Backend) async throws {
+        let fixture = try await PipeFixture(backend)
+        try await fixture.writeRemote("a.csv", "1")
         _ = try await fixture.engine(user: "bob").pull(SelectionRequest())
         #expect(try await fixture.engine(user: "bob").pendingPull().isEmpty)
     }
