@@ -72,7 +72,7 @@ public final class BridgeSession: Sendable {
             settings: settings, folder: try profile().filerepo + "/" + settings.folder,
             openRemote: { write in try RemoteFactory.open(settings, write: write, hashes: hashes) },
             state: StateStore(database: database), hashes: hashes)
-        return SyncEngine(workspace: workspace, concurrency: concurrency ?? 8)
+        return SyncEngine(workspace: workspace, concurrency: concurrency ?? settings.concurrency ?? 8)
     }
 }
 

@@ -31,6 +31,9 @@ struct SettingsTests {
         InvalidCase(
             values: ["name": "p", "protocol": "s3", "options": ["remotepath": "bucket/x"]], field: "options.remotepath"),
         InvalidCase(values: ["name": "p", "protocol": "sftp"], field: "location"),
+        InvalidCase(
+            values: ["name": "p", "protocol": "file", "options": ["remotepath": remote, "concurrency": 0]],
+            field: "options.concurrency"),
     ]
 
     @Test("errors name the field at fault", arguments: invalidCases)

@@ -38,6 +38,12 @@ extension PipeSettings {
                 throw SettingsError(field: "options.\(key)", reason: "must be a string, got \(value)")
             }
         }
+        if let concurrency = options["concurrency"] {
+            guard let count = concurrency.integerValue, (1...64).contains(count) else {
+                throw SettingsError(
+                    field: "options.concurrency", reason: "must be an integer from 1 to 64, got \(concurrency)")
+            }
+        }
         if let dir = options["dir"]?.stringValue, let problem = Self.problem(withFolder: dir) {
             throw SettingsError(field: "options.dir", reason: problem)
         }

@@ -30,6 +30,8 @@ public struct PipeSettings: Sendable, Equatable {
     public var schema: JSON { values["schema"] ?? .object([:]) }
     public var parent: String? { values["parent"]?.stringValue }
     public var canWrite: Bool { role != "read" }
+    /// Transfers at once for this pipe (`options.concurrency`), when set.
+    public var concurrency: Int? { options["concurrency"]?.integerValue.map(Int.init) }
 
     /// The credentials for reading or writing: split `{read, write}` or flat.
     public func credentials(write: Bool) -> JSONObject {
