@@ -1,7 +1,6 @@
 import Foundation
 import PipeCore
 import PipeJSON
-import PipeRPC
 import PipeRemotes
 
 /// File lists as the bridge returns them: names, or `{filename,
@@ -36,15 +35,5 @@ enum FileListing {
 
     static func timestamp(_ seconds: Double) -> String {
         Date(timeIntervalSince1970: seconds).formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
-    }
-}
-
-extension JSON {
-    /// This param as an object, or -32602 naming it.
-    func objectParam(_ name: String) throws -> JSONObject {
-        guard case .object(let object) = self else {
-            throw RPCError.invalidParams("\(name): expected an object, got \(kindDescription)", path: name)
-        }
-        return object
     }
 }
