@@ -11,27 +11,8 @@ offers d6tpipe's public names on top of it.
 """
 
 from .client import Client, DatapipeWarning, PendingCall, default_token_file, find_binary
-from .errors import (
-    AuthRequiredError,
-    CancelledError,
-    ConfirmationRequiredError,
-    ConflictError,
-    DatapipeError,
-    InternalError,
-    InvalidParamsError,
-    InvalidRequestError,
-    InvalidSettingsError,
-    LocalError,
-    MethodNotFoundError,
-    NotFoundError,
-    NotSyncedError,
-    ParseError,
-    PermissionDeniedError,
-    RemoteError,
-    ServerOnlyError,
-    TransportError,
-    error_from_reply,
-)
+from . import errors as _errors
+from .errors import *  # noqa: F401,F403 -- the error classes, listed once in errors.__all__
 from .methods import METHOD_NAMES
 
 __version__ = "0.1.0"
@@ -43,23 +24,4 @@ __all__ = [
     "METHOD_NAMES",
     "find_binary",
     "default_token_file",
-    "error_from_reply",
-    "DatapipeError",
-    "TransportError",
-    "AuthRequiredError",
-    "PermissionDeniedError",
-    "NotFoundError",
-    "ConflictError",
-    "NotSyncedError",
-    "RemoteError",
-    "InvalidSettingsError",
-    "ConfirmationRequiredError",
-    "ServerOnlyError",
-    "LocalError",
-    "ParseError",
-    "InvalidRequestError",
-    "MethodNotFoundError",
-    "InvalidParamsError",
-    "InternalError",
-    "CancelledError",
-]
+] + _errors.__all__
