@@ -73,7 +73,11 @@ let package = Package(
         .testTarget(name: "PipeJSONTests", dependencies: ["PipeJSON"]),
         .target(name: "TestSupport", dependencies: ["PipeRemotes"], path: "Tests/TestSupport"),
         .testTarget(name: "PipeRemotesTests", dependencies: ["PipeRemotes", "TestSupport"]),
-        .testTarget(name: "PipeCoreTests", dependencies: ["PipeCore", "PipeRemotes", "PipeJSON", "TestSupport"]),
+        .testTarget(
+            name: "PipeCoreTests",
+            dependencies: [
+                "PipeCore", "PipeRemotes", "PipeJSON", "TestSupport", .product(name: "GRDB", package: "GRDB.swift"),
+            ]),
         .testTarget(name: "PipeRPCTests", dependencies: ["PipeRPC", "PipeJSON"]),
         .testTarget(name: "PipeBridgeTests", dependencies: ["PipeBridge", "PipeRPC", "PipeJSON"]),
         .testTarget(name: "EndToEndTests", dependencies: ["datapipe", "PipeJSON"]),

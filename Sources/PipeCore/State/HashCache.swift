@@ -24,7 +24,7 @@ public struct HashCache: ContentFingerprints {
                 db, sql: "SELECT path, size, mtime_ns, inode, md5 FROM hash_cache WHERE path >= ? AND path < ?",
                 arguments: [root + "/", root + "0"])
             while let row = try rows.next() {
-                known[row["path"]] = (row["size"], row["mtime_ns"], row["inode"], row["md5"])
+                known[row[0]] = (row[1], row[2], row[3], row[4])
             }
             return known
         }

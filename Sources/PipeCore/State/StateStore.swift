@@ -43,9 +43,9 @@ public struct StateStore: Sendable {
                     arguments: [pipe])
             else { return .empty }
             return SyncState(
-                remote: try Self.decodeListing(row["remote_listing"]),
-                local: try Self.decodeListing(row["local_listing"]),
-                syncedAt: row["synced_at"])
+                remote: try ListingCodec.decode(Self.bytes(row[0])),
+                local: try ListingCodec.decode(Self.bytes(row[1])),
+                syncedAt: row[2])
         }
     }
 
@@ -53,8 +53,8 @@ public struct StateStore: Sendable {
     public func record(
         _ state: SyncState, pipe: String, action: String, files: [String], at now: Double = Date().timeIntervalSince1970
     ) throws {
-        let remote = try Self.encodeListing(Array(state.remote.values))
-        let local = try Self.encodeListing(Array(state.local.values))
+        let remote = ListingCodec.encode(Array(state.remote.values))
+        let local = ListingCodec.encode(Array(state.local.values))
         let names = JSON.array(files.map(JSON.string)).description
         try database.pool.write { db in
             try db.execute(
@@ -98,16 +98,16 @@ public struct StateStore: Sendable {
             guard
                 let row = try Row.fetchOne(
                     db, sql: "SELECT listing, fetched_at FROM listing_cache WHERE pipe = ?", arguments: [pipe]),
-                now - (row["fetched_at"] as Double) < maxAge
+                now - (row[1] as Double) < maxAge
             else { return nil }
-            return Array(try Self.decodeListing(row["listing"]).values)
+            return Array(try ListingCodec.decode(Self.bytes(row[0])).values)
         }
     }
 
     public func storeListing(_ listing: [RemoteFile], of pipe: String, at now: Double = Date().timeIntervalSince1970)
         throws
     {
-        let encoded = try Self.encodeListing(listing)
+        let encoded = ListingCodec.encode(listing)
         try database.pool.write { db in
             try db.execute(
                 sql: "INSERT OR REPLACE INTO listing_cache (pipe, listing, fetched_at) VALUES (?, ?, ?)",
@@ -123,12 +123,12 @@ public struct StateStore: Sendable {
 
     // MARK: Encoding
 
-    static func encodeListing(_ files: [RemoteFile]) throws -> String {
-        try JSONValueEncoder().encode(files.sorted { $0.filename < $1.filename }).description
-    }
-
-    static func decodeListing(_ text: String) throws -> [String: RemoteFile] {
-        let files = try JSONValueDecoder().decode([RemoteFile].self, from: try JSON.parse(text))
-        return Dictionary(files.map { ($0.filename, $0) }, uniquingKeysWith: { _, last in last })
+    /// A listing column as stored: bytes, or JSON text from earlier versions.
+    static func bytes(_ value: DatabaseValue) -> DatabaseBytes {
+        switch value.storage {
+        case .blob(let data): return .blob(data)
+        case .string(let text): return .text(text)
+        default: return .blob(Data())
+        }
     }
 }

@@ -11,12 +11,13 @@ extension SyncEngine {
     /// changes not pulled yet.
     public func pushPlan(_ request: SelectionRequest, cached: Bool = true) async throws -> TransferPlan {
         guard workspace.settings.canWrite else { throw SyncError.readOnly(pipe: workspace.name) }
+        let state = try workspace.state.state(of: workspace.name)
         if request.mode != .all {
-            let pending = try await pendingPull(cached: cached)
-            guard pending.isEmpty else { throw SyncError.notSynced(pending) }
+            let remote = try await scanRemote(cached: cached)
+            let pending = try Selection.select(from: remote, recorded: state.remote, request: SelectionRequest())
+            guard pending.isEmpty else { throw SyncError.notSynced(pending.map(\.filename)) }
         }
         let local = try await scanLocal()
-        let state = try workspace.state.state(of: workspace.name)
         return TransferPlan(files: try Selection.select(from: local, recorded: state.local, request: request))
     }
 
