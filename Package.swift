@@ -21,12 +21,14 @@ let package = Package(
         ),
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
+        .systemLibrary(name: "CLinux"),
         .target(name: "PipeJSON", dependencies: ["CJansson"]),
         .target(
             name: "PipeRemotes",
             dependencies: [
                 "CCrypto",
                 "CCurl",
+                "CLinux",
                 "PipeJSON",
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -15,7 +15,7 @@ public struct WalkedFile: Sendable, Equatable {
     public var modifiedSeconds: Double { Double(modifiedNanoseconds) / 1e9 }
 }
 
-/// Lists the regular files below a folder with `readdir` and `lstat`: one
+/// Lists the regular files below a folder with `readdir` and `fstatat`: one
 /// pass, no per-file allocation beyond the path. Symbolic links are not
 /// followed (a link could lead outside the pipe); unreadable folders are errors.
 public enum DirectoryWalker {
@@ -50,7 +50,8 @@ public enum DirectoryWalker {
             if name == "." || name == ".." || skip(name) { continue }
             let childRelative = relative.isEmpty ? name : relative + "/" + name
             var info = stat()
-            guard lstat(folder + "/" + name, &info) == 0 else { continue }  // vanished meanwhile
+            // Relative to the open folder: no walk of the whole path per file.
+            guard fstatat(dirfd(directory), name, &info, AT_SYMLINK_NOFOLLOW) == 0 else { continue }  // vanished meanwhile
             switch info.st_mode & S_IFMT {
             case S_IFDIR:
                 subfolders.append(childRelative)

@@ -1,3 +1,5 @@
+import CLinux
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -8,10 +10,13 @@
 public enum FileCopy {
     public static let chunkSize = 1 << 20
 
-    /// Copies `source` to `destination` (created 0644 or truncated) and
-    /// fsyncs it. Returns the bytes copied and their md5.
+    /// Copies `source` to `destination` (created 0644 or truncated) and,
+    /// when `durable`, fsyncs it. Returns the bytes copied and their md5.
+    /// Transfers pass `durable: false`: the sync engine flushes a whole batch
+    /// at once (`flush()`, `syncfs`) before it records the batch as synced.
     public static func copy(
-        _ source: String, to destination: String, cancellation: CancellationFlag, progress: TransferProgress? = nil
+        _ source: String, to destination: String, durable: Bool = true, cancellation: CancellationFlag,
+        progress: TransferProgress? = nil
     ) throws -> DownloadReceipt {
         let input = open(source, O_RDONLY | O_CLOEXEC)
         guard input >= 0 else { throw FileSystemError(path: source) }
@@ -34,8 +39,17 @@ public enum FileCopy {
             total += Int64(count)
             progress?(total)
         }
-        guard fsync(output) == 0 else { throw FileSystemError(path: destination) }
+        if durable, fsync(output) != 0 { throw FileSystemError(path: destination) }
         return DownloadReceipt(bytes: total, md5: hasher.finalizeHex())
+    }
+
+    /// Makes everything written to the file system holding `path` durable
+    /// (one `syncfs` for a whole batch instead of an fsync per file).
+    public static func flushFileSystem(holding path: String) throws(FileSystemError) {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { throw FileSystemError(path: path) }
+        defer { close(descriptor) }
+        guard datapipe_syncfs(descriptor) == 0 else { throw FileSystemError(path: path) }
     }
 
     /// The md5 (hex) of a file's content.

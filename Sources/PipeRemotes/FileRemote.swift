@@ -53,7 +53,7 @@ public struct FileRemote: RemoteStore {
         try RemoteName.validate(name, protocolName: protocolName, location: root)
         let source = root + "/" + name
         return try await perform(file: name) { cancellation in
-            try FileCopy.copy(source, to: destination, cancellation: cancellation, progress: progress)
+            try FileCopy.copy(source, to: destination, durable: false, cancellation: cancellation, progress: progress)
         }
     }
 
@@ -64,12 +64,24 @@ public struct FileRemote: RemoteStore {
             try makeParentFolders(of: target)
             let temporary = Self.temporaryName(for: target)
             do {
-                _ = try FileCopy.copy(source, to: temporary, cancellation: cancellation, progress: progress)
+                _ = try FileCopy.copy(
+                    source, to: temporary, durable: false, cancellation: cancellation, progress: progress)
                 guard rename(temporary, target) == 0 else { throw FileSystemError(path: target) }
             } catch {
                 unlink(temporary)
                 throw error
             }
+        }
+    }
+
+    /// Uploads are renamed into place without an fsync each; one `syncfs`
+    /// per batch makes them durable.
+    public func flush() async throws {
+        let root = root
+        try await perform(file: nil) { _ in
+            var info = stat()
+            guard stat(root, &info) == 0 else { return }  // nothing was uploaded
+            try FileCopy.flushFileSystem(holding: root)
         }
     }
 

@@ -54,7 +54,8 @@ public protocol RemoteStore: Sendable {
     func list() async throws -> [RemoteFile]
 
     /// Writes the content of `name` to the local file `destination`
-    /// (created or truncated). The caller renames it into place after checking.
+    /// (created or truncated), without an fsync: the caller renames it into
+    /// place after checking and flushes the whole batch at once.
     func download(_ name: String, to destination: String, progress: TransferProgress?) async throws -> DownloadReceipt
 
     /// Stores the local file `source` as `name`, creating folders as needed;
@@ -65,4 +66,13 @@ public protocol RemoteStore: Sendable {
     func delete(_ name: String) async throws
 
     func exists(_ name: String) async throws -> Bool
+
+    /// Makes the uploads so far durable where the store buffers them (a
+    /// local directory); called once per push batch, before it is recorded.
+    func flush() async throws
+}
+
+extension RemoteStore {
+    /// Stores that acknowledge an upload only once it is stored have nothing to flush.
+    public func flush() async throws {}
 }

@@ -60,6 +60,7 @@ extension SyncEngine {
             try await download(file, from: remote, progress: progress)
         }
         let pulled = toPull.filter { outcome.succeeded[$0.filename] != nil }
+        if !pulled.isEmpty { try await flushLocalFolder() }
         var localEntries: [RemoteFile] = []
         for file in pulled {
             let entry = try localEntry(for: file.filename, md5: outcome.succeeded[file.filename]??.md5 ?? file.crc)
@@ -132,6 +133,13 @@ extension SyncEngine {
             unlink(partial)
             throw error
         }
+    }
+
+    /// Downloads are renamed into place without an fsync each; the batch is
+    /// made durable at once before it is recorded as synced.
+    private func flushLocalFolder() async throws {
+        let folder = workspace.folder
+        try await localCall { try await BlockingIO.run { _ in try FileCopy.flushFileSystem(holding: folder) } }
     }
 
     /// The local listing entry of a file just written.

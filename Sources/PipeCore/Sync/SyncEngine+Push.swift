@@ -34,6 +34,7 @@ extension SyncEngine {
             return nil
         }
         let pushed = plan.files.filter { outcome.succeeded.keys.contains($0.filename) }
+        if !pushed.isEmpty { try await remoteCall { try await remote.flush() } }
         // A fresh listing: the pushed files' remote entries (ETags) and the cache.
         let listing = try await remoteCall { try await remote.list() }
         try workspace.state.storeListing(listing, of: workspace.name)

@@ -94,13 +94,6 @@ public struct S3Remote: RemoteStore {
                     .transient, protocolName: protocolName, location: location,
                     reason: "downloaded content has md5 \(receipt.md5), the object says \(expected)", file: name)
             }
-            do {
-                try await BlockingIO.run { _ in
-                    guard fsync(descriptor) == 0 else { throw FileSystemError(path: destination) }
-                }
-            } catch let failure as FileSystemError {
-                throw localError(failure, file: name)
-            }
             return receipt
         }
     }
