@@ -1,3 +1,5 @@
+import Synchronization
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -5,16 +7,63 @@
 /// Supplies the md5s of local files, in the order given; PipeCore's cache
 /// answers without reading files whose (path, size, mtime, inode) did not change.
 public protocol ContentFingerprints: Sendable {
-    /// Blocking; called from `BlockingIO`. `files` were walked below `root`.
-    func md5s(of files: [WalkedFile], below root: String, cancellation: CancellationFlag) throws -> [String]
+    /// Blocking; called from `BlockingIO`. `files` were walked below `root`;
+    /// `known` holds md5s the caller computed itself (relative path → md5),
+    /// valid for exactly the walked (size, mtime, inode), so they need no read.
+    func md5s(of files: [WalkedFile], below root: String, known: [String: String], cancellation: CancellationFlag)
+        throws -> [String]
 }
 
 /// Reads every file: for callers without a cache.
 public struct UncachedFingerprints: ContentFingerprints {
     public init() {}
 
-    public func md5s(of files: [WalkedFile], below root: String, cancellation: CancellationFlag) throws -> [String] {
-        try files.map { try FileCopy.md5(of: root + "/" + $0.relativePath, cancellation: cancellation) }
+    public func md5s(
+        of files: [WalkedFile], below root: String, known: [String: String], cancellation: CancellationFlag
+    ) throws -> [String] {
+        try files.map {
+            try known[$0.relativePath] ?? FileCopy.md5(of: root + "/" + $0.relativePath, cancellation: cancellation)
+        }
+    }
+}
+
+/// The md5s of a `FileRemote`'s own uploads, computed while copying, with the
+/// attributes the file had once renamed into place: the listing after a push
+/// does not read the pushed files again.
+final class UploadDigests: Sendable {
+    private struct Entry {
+        var size: Int64
+        var modifiedNanoseconds: Int64
+        var inode: UInt64
+        var md5: String
+    }
+
+    private let entries = Mutex<[String: Entry]>([:])
+
+    func record(_ name: String, at path: String, md5: String) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { return }
+        let entry = Entry(
+            size: Int64(info.st_size),
+            modifiedNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
+            inode: UInt64(info.st_ino), md5: md5)
+        entries.withLock { $0[name] = entry }
+    }
+
+    /// The recorded md5s of those walked files that are unchanged since their upload.
+    func known(for files: [WalkedFile]) -> [String: String] {
+        entries.withLock { entries in
+            guard !entries.isEmpty else { return [:] }
+            var known: [String: String] = [:]
+            for file in files {
+                if let entry = entries[file.relativePath], entry.size == file.size,
+                    entry.modifiedNanoseconds == file.modifiedNanoseconds, entry.inode == file.inode
+                {
+                    known[file.relativePath] = entry.md5
+                }
+            }
+            return known
+        }
     }
 }
 
@@ -23,6 +72,7 @@ public struct UncachedFingerprints: ContentFingerprints {
 public struct FileRemote: RemoteStore {
     public let root: String
     let fingerprints: ContentFingerprints
+    let uploads = UploadDigests()
 
     public var protocolName: String { "file" }
 
@@ -37,9 +87,11 @@ public struct FileRemote: RemoteStore {
     public func list() async throws -> [RemoteFile] {
         let root = root
         let fingerprints = fingerprints
+        let uploads = uploads
         return try await perform(file: nil) { cancellation in
             let walked = try DirectoryWalker.files(below: root) { $0.hasSuffix(Self.uploadSuffix) }
-            let md5s = try fingerprints.md5s(of: walked, below: root, cancellation: cancellation)
+            let md5s = try fingerprints.md5s(
+                of: walked, below: root, known: uploads.known(for: walked), cancellation: cancellation)
             return zip(walked, md5s).map { file, md5 in
                 RemoteFile(
                     filename: file.relativePath, modifiedAt: file.modifiedSeconds, size: file.size, crc: md5, md5: md5)
@@ -60,13 +112,15 @@ public struct FileRemote: RemoteStore {
     public func upload(_ source: String, as name: String, progress: TransferProgress?) async throws {
         try RemoteName.validate(name, protocolName: protocolName, location: root)
         let target = root + "/" + name
+        let uploads = uploads
         try await perform(file: name) { cancellation in
             try makeParentFolders(of: target)
             let temporary = Self.temporaryName(for: target)
             do {
-                _ = try FileCopy.copy(
+                let receipt = try FileCopy.copy(
                     source, to: temporary, durable: false, cancellation: cancellation, progress: progress)
                 guard rename(temporary, target) == 0 else { throw FileSystemError(path: target) }
+                uploads.record(name, at: target, md5: receipt.md5)
             } catch {
                 unlink(temporary)
                 throw error

@@ -113,4 +113,23 @@ struct FileRemoteTests {
         task.cancel()
         await #expect(throws: CancellationError.self) { _ = try await task.value }
     }
+
+    @Test("the listing after an upload carries the upload's md5, and a file changed since then is read again")
+    func listingAfterUpload() async throws {
+        let local = try TemporaryFolder()
+        let remoteFolder = try TemporaryFolder()
+        try local.write("a.csv", "first")
+        let remote = FileRemote(root: remoteFolder.path)
+        try await remote.upload(local.path + "/a.csv", as: "d/a.csv", progress: nil)
+        try await remote.flush()
+        #expect(try await remote.list().map(\.md5) == [md5("first")])
+        try remoteFolder.write("d/a.csv", "changed after the upload")
+        #expect(try await remote.list().map(\.md5) == [md5("changed after the upload")])
+    }
+
+    private func md5(_ text: String) -> String {
+        var hasher = MD5()
+        hasher.update(Array(text.utf8))
+        return hasher.finalizeHex()
+    }
 }

@@ -16,7 +16,7 @@ public struct HashCache: ContentFingerprints {
     }
 
     public func md5s(
-        of files: [WalkedFile], below root: String, cancellation: CancellationFlag
+        of files: [WalkedFile], below root: String, known fresh: [String: String] = [:], cancellation: CancellationFlag
     ) throws -> [String] {
         let known = try database.pool.read { db in
             var known: [String: (size: Int64, mtime: Int64, inode: Int64, md5: String)] = [:]
@@ -30,7 +30,7 @@ public struct HashCache: ContentFingerprints {
         }
         var md5s: [String] = []
         md5s.reserveCapacity(files.count)
-        var fresh: [(path: String, file: WalkedFile, md5: String)] = []
+        var computed: [(path: String, file: WalkedFile, md5: String)] = []
         for file in files {
             try cancellation.check()
             let path = root + "/" + file.relativePath
@@ -39,16 +39,16 @@ public struct HashCache: ContentFingerprints {
             {
                 md5s.append(entry.md5)
             } else {
-                let md5 = try FileCopy.md5(of: path, cancellation: cancellation)
+                let md5 = try fresh[file.relativePath] ?? FileCopy.md5(of: path, cancellation: cancellation)
                 md5s.append(md5)
-                fresh.append((path, file, md5))
+                computed.append((path, file, md5))
             }
         }
-        if !fresh.isEmpty {
+        if !computed.isEmpty {
             try database.pool.write { db in
                 let statement = try db.makeStatement(
                     sql: "INSERT OR REPLACE INTO hash_cache (path, size, mtime_ns, inode, md5) VALUES (?, ?, ?, ?, ?)")
-                for entry in fresh {
+                for entry in computed {
                     try statement.execute(arguments: [
                         entry.path, entry.file.size, entry.file.modifiedNanoseconds,
                         Int64(bitPattern: entry.file.inode),
