@@ -9,6 +9,7 @@
 # dp_connect_tcp HOST PORT TOKEN_FILE
 #                                   talk to a `datapipe rpc --tcp` bridge through socat and
 #                                   authenticate with the token in TOKEN_FILE
+# dp_connect_unix PATH              talk to a `datapipe rpc --unix PATH` bridge (no token)
 # dp_call METHOD [JSON_PARAMS]      one request; waits for its reply
 # dp_stop                           end the session (the bridge exits cleanly)
 #
@@ -55,6 +56,13 @@ dp_connect_tcp() {
     coproc DP { exec socat - "TCP:$host:$port"; }
     dp__keep_fds
     dp_call session.authenticate "$(jq -nc --arg t "$token" '{token: $t}')" >/dev/null
+}
+
+# Connects to a Unix-socket bridge through socat.
+dp_connect_unix() {
+    [[ -z "${DP_PID:-}" ]] || dp_stop
+    coproc DP { exec socat - "UNIX-CONNECT:$1"; }
+    dp__keep_fds
 }
 
 # Sends METHOD with PARAMS (JSON, optional) and waits for the reply.

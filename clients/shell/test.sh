@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Tests the shell client against the real binary: the example sessions (plain
-# pipes with jq, TCP with socat) and the datapipe.sh wrapper (stdio and TCP,
-# push and pull between two profiles, errors, progress). Every check that
-# fails is reported; the exit status is the number of failures (0: all pass).
+# pipes with jq, TCP with socat) and the datapipe.sh wrapper (stdio, TCP and a
+# Unix socket; push and pull between two profiles, errors, progress). Every
+# failing check is reported; the exit status is the number of failures.
 # DATAPIPE_BIN defaults to <repo>/.build/debug/datapipe.
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -103,6 +103,20 @@ echo "not-the-token" >"$work/w/wrong-token"
 dp_connect_tcp 127.0.0.1 "$port" "$work/w/wrong-token" 2>/dev/null
 check "a wrong token is refused" "1 AuthRequired" "$?$(jq -r '" \(.data.type)"' <<<"$DP_ERROR")"
 check "and later calls too" "-32001" "$(dp_call session.info 2>/dev/null; jq -r .code <<<"$DP_ERROR")"
+dp_stop
+kill "$bridge_pid"
+wait "$bridge_pid" 2>/dev/null
+bridge_pid=""
+
+# 5. The wrapper over a Unix socket.
+"$DATAPIPE_BIN" rpc --unix "$work/w/rpc.sock" --config "$work/w/cfg.json" 2>"$work/w/unix.log" &
+bridge_pid=$!
+for _ in $(seq 300); do
+    [[ -S "$work/w/rpc.sock" ]] && break
+    sleep 0.1
+done
+dp_connect_unix "$work/w/rpc.sock"
+check "dp_call over a Unix socket" '"default"' "$(dp_call session.info | jq -c .profile)"
 dp_stop
 kill "$bridge_pid"
 wait "$bridge_pid" 2>/dev/null
