@@ -53,3 +53,18 @@ def test_a_stale_file_is_reported(tmp_path, monkeypatch):
     assert generator.main() == 0
     monkeypatch.setattr(sys, "argv", ["gen-methods-md", "--check"])
     assert generator.main() == 0
+
+
+def test_errors_md_lists_every_error_with_its_code_and_facts():
+    document = json.loads(OPENRPC.read_text())
+    errors_md = (REPO / "protocol" / "errors.md").read_text()
+    rows = {line.split("|")[1].strip(): line for line in errors_md.splitlines() if line.startswith("| -3")}
+    for name, error in document["components"]["errors"].items():
+        row = rows.get(str(error["code"]))
+        assert row is not None, "errors.md has no row for {} ({})".format(name, error["code"])
+        data = error.get("data", {})
+        if "type" in data:
+            assert "`{}`".format(name) in row
+            for fact in data:
+                if fact != "type":
+                    assert "data.{}".format(fact) in row, "errors.md does not name {}'s fact {}".format(name, fact)
