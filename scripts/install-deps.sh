@@ -4,7 +4,7 @@
 # what is missing. Needs root (or sudo) for apt-get.
 set -euo pipefail
 
-apt_packages=(pkg-config libjansson-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev jq socat python3 python3-pip python3-venv)
+apt_packages=(pkg-config libjansson-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev jq socat python3 python3-pip python3-venv emacs-nox)
 
 missing=()
 for package in "${apt_packages[@]}"; do
@@ -21,5 +21,9 @@ fi
 # Python packages the tests use: moto's S3 server and botocore's SigV4 signer.
 python3 -c "import moto.server, botocore, boto3, flask" 2>/dev/null \
     || python3 -m pip install --quiet "moto[server]>=5.1" boto3
+
+# The protocol spec test (protocol/tests): pytest and jsonschema.
+python3 -c "import pytest, jsonschema" 2>/dev/null \
+    || python3 -m pip install --quiet pytest jsonschema
 
 command -v swift >/dev/null || { echo "swift is not on PATH: install the Swift 6 toolchain first" >&2; exit 1; }
