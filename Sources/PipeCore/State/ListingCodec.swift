@@ -30,22 +30,26 @@ enum ListingCodec {
 
     /// The files of a stored listing, keyed by name (the last entry wins).
     static func decode(_ stored: DatabaseBytes) throws -> [String: RemoteFile] {
+        Dictionary(try decodeFiles(stored).map { ($0.filename, $0) }, uniquingKeysWith: { _, last in last })
+    }
+
+    /// The files of a stored listing in stored order (by name for listings this version wrote).
+    static func decodeFiles(_ stored: DatabaseBytes) throws -> [RemoteFile] {
         switch stored {
         case .text(let text):
-            let files = try JSONValueDecoder().decode([RemoteFile].self, from: try JSON.parse(text))
-            return Dictionary(files.map { ($0.filename, $0) }, uniquingKeysWith: { _, last in last })
+            return try JSONValueDecoder().decode([RemoteFile].self, from: try JSON.parse(text))
         case .blob(let data):
             return try data.withUnsafeBytes { raw in try decode(raw) }
         }
     }
 
-    private static func decode(_ raw: UnsafeRawBufferPointer) throws -> [String: RemoteFile] {
+    private static func decode(_ raw: UnsafeRawBufferPointer) throws -> [RemoteFile] {
         guard raw.count >= magic.count, raw.prefix(magic.count).elementsEqual(magic) else {
             throw ListingCorrupt(offset: 0)
         }
         var reader = Reader(raw: raw, offset: magic.count)
         let count = Int(try reader.integer(UInt32.self))
-        var files: [String: RemoteFile] = [:]
+        var files: [RemoteFile] = []
         files.reserveCapacity(count)
         for _ in 0..<count {
             let filename = try reader.string()
@@ -53,7 +57,7 @@ enum ListingCodec {
             let md5 = try reader.optionalString()
             let modifiedAt = Double(bitPattern: try reader.integer(UInt64.self))
             let size = Int64(bitPattern: try reader.integer(UInt64.self))
-            files[filename] = RemoteFile(filename: filename, modifiedAt: modifiedAt, size: size, crc: crc, md5: md5)
+            files.append(RemoteFile(filename: filename, modifiedAt: modifiedAt, size: size, crc: crc, md5: md5))
         }
         guard reader.atEnd else { throw ListingCorrupt(offset: reader.offset) }
         return files

@@ -35,7 +35,9 @@ public struct StateStore: Sendable {
         self.database = database
     }
 
-    public func state(of pipe: String) throws -> SyncState {
+    /// The state of `pipe`; `withLocal: false` leaves the local side empty
+    /// (a pull plan compares remote with remote only).
+    public func state(of pipe: String, withLocal: Bool = true) throws -> SyncState {
         try database.pool.read { db in
             guard
                 let row = try Row.fetchOne(
@@ -44,7 +46,7 @@ public struct StateStore: Sendable {
             else { return .empty }
             return SyncState(
                 remote: try ListingCodec.decode(Self.bytes(row[0])),
-                local: try ListingCodec.decode(Self.bytes(row[1])),
+                local: withLocal ? try ListingCodec.decode(Self.bytes(row[1])) : [:],
                 syncedAt: row[2])
         }
     }
@@ -100,7 +102,7 @@ public struct StateStore: Sendable {
                     db, sql: "SELECT listing, fetched_at FROM listing_cache WHERE pipe = ?", arguments: [pipe]),
                 now - (row[1] as Double) < maxAge
             else { return nil }
-            return Array(try ListingCodec.decode(Self.bytes(row[0])).values)
+            return try ListingCodec.decodeFiles(Self.bytes(row[0]))
         }
     }
 

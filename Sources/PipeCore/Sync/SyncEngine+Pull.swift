@@ -28,7 +28,7 @@ extension SyncEngine {
     /// The files a pull would bring, without moving anything.
     public func pullPlan(_ request: SelectionRequest, cached: Bool = true) async throws -> TransferPlan {
         let current = try await scanRemote(cached: cached)
-        let state = try workspace.state.state(of: workspace.name)
+        let state = try workspace.state.state(of: workspace.name, withLocal: false)
         return TransferPlan(files: try Selection.select(from: current, recorded: state.remote, request: request))
     }
 
