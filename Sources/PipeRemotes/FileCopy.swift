@@ -9,6 +9,9 @@ import CLinux
 /// Blocking: call through `BlockingIO.run`.
 public enum FileCopy {
     public static let chunkSize = 1 << 20
+    /// Written data is handed to the kernel's writeback every this many
+    /// bytes, so the batch flush at the end has little left to wait for.
+    static let writebackStride: Int64 = 8 << 20
 
     /// Copies `source` to `destination` (created 0644 or truncated) and,
     /// when `durable`, fsyncs it. Returns the bytes copied and their md5.
@@ -37,6 +40,9 @@ public enum FileCopy {
                 try writeAll(output, chunk, path: destination)
             }
             total += Int64(count)
+            if total % writebackStride < Int64(count) {
+                _ = datapipe_start_writeback(output, total - writebackStride, writebackStride)
+            }
             progress?(total)
         }
         if durable, fsync(output) != 0 { throw FileSystemError(path: destination) }
