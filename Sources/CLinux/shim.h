@@ -17,4 +17,9 @@ static inline int datapipe_start_writeback(int fd, long long offset, long long l
     return sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE);
 }
 
+/// copy_file_range(2) between the current offsets of two descriptors.
+static inline long long datapipe_copy_file_range(int in, int out, long long length) {
+    return copy_file_range(in, 0, out, 0, (size_t)length, 0);
+}
+
 #endif

@@ -49,6 +49,35 @@ public enum FileCopy {
         return DownloadReceipt(bytes: total, md5: hasher.finalizeHex())
     }
 
+    /// Copies `source` to `destination` (created 0644 or truncated) inside
+    /// the kernel (`copy_file_range`: no read into memory, no md5), for
+    /// callers that know the content's md5 already. Returns the bytes copied,
+    /// or nil when the file systems cannot copy this way; then nothing was written.
+    public static func copyInKernel(
+        _ source: String, to destination: String, cancellation: CancellationFlag, progress: TransferProgress? = nil
+    ) throws -> Int64? {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw FileSystemError(path: source) }
+        defer { close(input) }
+        let output = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard output >= 0 else { throw FileSystemError(path: destination) }
+        defer { close(output) }
+        var total: Int64 = 0
+        while true {
+            try cancellation.check()
+            let count = datapipe_copy_file_range(input, output, writebackStride)
+            if count < 0 {
+                if errno == EINTR { continue }
+                if total == 0, [EXDEV, EINVAL, ENOSYS, EOPNOTSUPP].contains(errno) { return nil }
+                throw FileSystemError(path: destination)
+            }
+            if count == 0 { return total }
+            _ = datapipe_start_writeback(output, total, count)
+            total += count
+            progress?(total)
+        }
+    }
+
     /// Makes everything written to the file system holding `path` durable
     /// (one `syncfs` for a whole batch instead of an fsync per file).
     public static func flushFileSystem(holding path: String) throws(FileSystemError) {

@@ -27,27 +27,39 @@ public struct UncachedFingerprints: ContentFingerprints {
     }
 }
 
+/// What identifies a file's content version without reading it.
+struct FileAttributes: Equatable {
+    var size: Int64
+    var modifiedNanoseconds: Int64
+    var inode: UInt64
+
+    init(of path: String) throws(FileSystemError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw FileSystemError(path: path) }
+        size = Int64(info.st_size)
+        modifiedNanoseconds = Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec)
+        inode = UInt64(info.st_ino)
+    }
+
+    init(_ file: WalkedFile) {
+        size = file.size
+        modifiedNanoseconds = file.modifiedNanoseconds
+        inode = file.inode
+    }
+
+    /// As the directory walker reports it (`WalkedFile.modifiedSeconds`).
+    var modifiedSeconds: Double { Double(modifiedNanoseconds) / 1e9 }
+}
+
 /// The md5s of a `FileRemote`'s own uploads, computed while copying, with the
 /// attributes the file had once renamed into place: the listing after a push
 /// does not read the pushed files again.
 final class UploadDigests: Sendable {
-    private struct Entry {
-        var size: Int64
-        var modifiedNanoseconds: Int64
-        var inode: UInt64
-        var md5: String
-    }
-
-    private let entries = Mutex<[String: Entry]>([:])
+    private let entries = Mutex<[String: (attributes: FileAttributes, md5: String)]>([:])
 
     func record(_ name: String, at path: String, md5: String) {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return }
-        let entry = Entry(
-            size: Int64(info.st_size),
-            modifiedNanoseconds: Int64(info.st_mtim.tv_sec) * 1_000_000_000 + Int64(info.st_mtim.tv_nsec),
-            inode: UInt64(info.st_ino), md5: md5)
-        entries.withLock { $0[name] = entry }
+        guard let attributes = try? FileAttributes(of: path) else { return }
+        entries.withLock { $0[name] = (attributes, md5) }
     }
 
     /// The recorded md5s of those walked files that are unchanged since their upload.
@@ -56,9 +68,7 @@ final class UploadDigests: Sendable {
             guard !entries.isEmpty else { return [:] }
             var known: [String: String] = [:]
             for file in files {
-                if let entry = entries[file.relativePath], entry.size == file.size,
-                    entry.modifiedNanoseconds == file.modifiedNanoseconds, entry.inode == file.inode
-                {
+                if let entry = entries[file.relativePath], entry.attributes == FileAttributes(file) {
                     known[file.relativePath] = entry.md5
                 }
             }
@@ -126,6 +136,49 @@ public struct FileRemote: RemoteStore {
                 throw error
             }
         }
+    }
+
+    /// With the scan's md5 the content is copied inside the kernel and not
+    /// hashed again; a source that changed since the scan is refused.
+    public func upload(_ source: String, as name: String, scanned: RemoteFile, progress: TransferProgress?)
+        async throws
+    {
+        guard let md5 = scanned.md5 else { return try await upload(source, as: name, progress: progress) }
+        try RemoteName.validate(name, protocolName: protocolName, location: root)
+        let target = root + "/" + name
+        let uploads = uploads
+        let changed = RemoteError(
+            .other, protocolName: protocolName, location: root,
+            reason: "the local file changed while it was being uploaded; push again", file: name)
+        try await perform(file: name) { cancellation in
+            let before = try FileAttributes(of: source)
+            guard before.size == scanned.size, before.modifiedSeconds == scanned.modifiedAt else { throw changed }
+            try makeParentFolders(of: target)
+            let temporary = Self.temporaryName(for: target)
+            do {
+                let copied = try FileCopy.copyInKernel(
+                    source, to: temporary, cancellation: cancellation, progress: progress)
+                guard let copied else {
+                    unlink(temporary)
+                    let receipt = try FileCopy.copy(
+                        source, to: temporary, durable: false, cancellation: cancellation, progress: progress)
+                    guard receipt.md5 == md5 else { throw changed }
+                    return try placeUpload(temporary, at: target, name: name, md5: md5, uploads: uploads)
+                }
+                guard copied == before.size, try FileAttributes(of: source) == before else { throw changed }
+                try placeUpload(temporary, at: target, name: name, md5: md5, uploads: uploads)
+            } catch {
+                unlink(temporary)
+                throw error
+            }
+        }
+    }
+
+    private func placeUpload(_ temporary: String, at target: String, name: String, md5: String, uploads: UploadDigests)
+        throws
+    {
+        guard rename(temporary, target) == 0 else { throw FileSystemError(path: target) }
+        uploads.record(name, at: target, md5: md5)
     }
 
     /// Uploads are renamed into place without an fsync each; one `syncfs`

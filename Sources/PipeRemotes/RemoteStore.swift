@@ -62,6 +62,11 @@ public protocol RemoteStore: Sendable {
     /// readers never see a partly written file.
     func upload(_ source: String, as name: String, progress: TransferProgress?) async throws
 
+    /// `upload(_:as:progress:)` told what the caller's scan saw of `source`
+    /// (size, modification time, md5): a store that can use the md5 need not
+    /// read the file for it. The upload fails if `source` changed since.
+    func upload(_ source: String, as name: String, scanned: RemoteFile, progress: TransferProgress?) async throws
+
     /// Removes `name`; removing a missing file is not an error.
     func delete(_ name: String) async throws
 
@@ -73,6 +78,13 @@ public protocol RemoteStore: Sendable {
 }
 
 extension RemoteStore {
+    /// Stores that compute what they need while sending ignore the scan.
+    public func upload(_ source: String, as name: String, scanned: RemoteFile, progress: TransferProgress?)
+        async throws
+    {
+        try await upload(source, as: name, progress: progress)
+    }
+
     /// Stores that acknowledge an upload only once it is stored have nothing to flush.
     public func flush() async throws {}
 }

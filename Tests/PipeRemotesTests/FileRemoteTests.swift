@@ -127,6 +127,28 @@ struct FileRemoteTests {
         #expect(try await remote.list().map(\.md5) == [md5("changed after the upload")])
     }
 
+    @Test(
+        "an upload told the scan's md5 copies in the kernel; a source changed since the scan is refused, nothing placed"
+    )
+    func uploadScanned() async throws {
+        let local = try TemporaryFolder()
+        let remoteFolder = try TemporaryFolder()
+        try local.write("a.csv", "scanned content")
+        let remote = FileRemote(root: remoteFolder.path)
+        let scan = try #require(try await FileRemote(root: local.path).list().first)
+        try await remote.upload(local.path + "/a.csv", as: "x/a.csv", scanned: scan, progress: nil)
+        #expect(try remoteFolder.read("x/a.csv") == "scanned content")
+        #expect(try await remote.list().map(\.md5) == [md5("scanned content")])
+
+        try local.write("a.csv", "edited after the scan")
+        await #expect {
+            try await remote.upload(local.path + "/a.csv", as: "y/a.csv", scanned: scan, progress: nil)
+        } throws: { error in
+            (error as? RemoteError)?.reason.contains("changed while it was being uploaded") == true
+        }
+        #expect(try remoteFolder.names() == ["x/a.csv"])
+    }
+
     private func md5(_ text: String) -> String {
         var hasher = MD5()
         hasher.update(Array(text.utf8))

@@ -30,7 +30,7 @@ extension SyncEngine {
         let folder = workspace.folder
         let outcome = try await TransferRunner(concurrency: concurrency).run(plan.files, progress: progress) {
             file, progress in
-            try await remote.upload(folder + "/" + file.filename, as: file.filename, progress: progress)
+            try await remote.upload(folder + "/" + file.filename, as: file.filename, scanned: file, progress: progress)
             return nil
         }
         let pushed = plan.files.filter { outcome.succeeded.keys.contains($0.filename) }
