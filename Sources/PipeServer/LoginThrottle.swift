@@ -13,6 +13,7 @@ actor LoginThrottle {
     let freeAttempts = 5
     let baseLock: TimeInterval = 30
     let maxLock: TimeInterval = 900
+    let maxTracked = 10_000
 
     /// Seconds left on the username's lock, or nil when a login may be tried.
     func lockRemaining(_ username: String, now: Date = Date()) -> Int? {
@@ -21,6 +22,9 @@ actor LoginThrottle {
     }
 
     func recordFailure(_ username: String, now: Date = Date()) {
+        if states.count >= maxTracked {  // bounded: forget the names that are not locked
+            states = states.filter { $0.value.lockedUntil > now }
+        }
         var state = states[username] ?? State()
         state.failures += 1
         if state.failures >= freeAttempts {

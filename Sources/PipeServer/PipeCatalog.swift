@@ -62,7 +62,8 @@ struct PipeCatalog: Sendable {
                 best = max(best ?? role, role)
             }
         }
-        return best.map { Access(role: $0, isOwner: isOwner) }
+        if caller.readOnly, let role = best { best = min(role, .read) }
+        return best.map { Access(role: $0, isOwner: isOwner && !caller.readOnly) }
     }
 
     /// Settings merged down the chain (the child wins; `options` merged key

@@ -13,11 +13,14 @@ public struct PipeServerConfiguration: Sendable {
     /// The server key file (0600; made on first start).
     public var keyPath: String
     public var maxBodyBytes: Int
+    /// Usernames of demo-style read-only accounts: no pipes of their own, read at most.
+    public var readOnlyAccounts: Set<String>
 
     public init(
         host: String = "127.0.0.1", port: Int = 5000, databasePath: String, keyPath: String,
-        maxBodyBytes: Int = 1 << 20
+        maxBodyBytes: Int = 1 << 20, readOnlyAccounts: Set<String> = []
     ) {
+        self.readOnlyAccounts = readOnlyAccounts
         self.host = host
         self.port = port
         self.databasePath = databasePath
@@ -37,7 +40,10 @@ public struct PipeServer: Sendable {
     public init(configuration: PipeServerConfiguration, logger: Logger) throws(ServerError) {
         let key = try ServerKey.loadOrCreate(path: configuration.keyPath)
         let db = try ServerDatabase.open(path: configuration.databasePath)
-        self.init(configuration: configuration, service: PipeService(db: db, key: key), logger: logger)
+        self.init(
+            configuration: configuration,
+            service: PipeService(db: db, key: key, readOnlyAccounts: configuration.readOnlyAccounts),
+            logger: logger)
     }
 
     init(configuration: PipeServerConfiguration, service: PipeService, logger: Logger) {

@@ -10,12 +10,18 @@ final class PipeService: Sendable {
     let key: ServerKey
     let throttle: LoginThrottle
     let scrypt: ServerCrypto.ScryptParameters
+    /// Demo-style accounts: they cannot register pipes and read at most.
+    let readOnlyAccounts: Set<String>
 
-    init(db: DatabasePool, key: ServerKey, scrypt: ServerCrypto.ScryptParameters = .init()) {
+    init(
+        db: DatabasePool, key: ServerKey, scrypt: ServerCrypto.ScryptParameters = .init(),
+        readOnlyAccounts: Set<String> = []
+    ) {
         self.db = db
         self.key = key
         self.throttle = LoginThrottle()
         self.scrypt = scrypt
+        self.readOnlyAccounts = readOnlyAccounts
     }
 
     /// The account whose token is `token` (looked up by its SHA-256, then
@@ -26,9 +32,10 @@ final class PipeService: Sendable {
             try Row.fetchOne(db, sql: "SELECT * FROM users WHERE token_hash = ?", arguments: [hash]).map(
                 UserRecord.init)
         }
-        guard let user, ServerCrypto.constantTimeEqual(Array(user.tokenHash.utf8), Array(hash.utf8)) else {
+        guard var user, ServerCrypto.constantTimeEqual(Array(user.tokenHash.utf8), Array(hash.utf8)) else {
             throw APIError.invalidToken
         }
+        if readOnlyAccounts.contains(user.username) { user.readOnly = true }
         return user
     }
 

@@ -28,6 +28,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Largest request body accepted, in bytes.", valueName: "n"))
     var maxBodyBytes: Int = 1 << 20
 
+    @Option(
+        name: .customLong("read-only-account"),
+        help: ArgumentHelp(
+            "A demo-style account (repeatable): it cannot register pipes and reads at most.", valueName: "username"))
+    var readOnlyAccounts: [String] = []
+
     @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel: Logger.Level = .info
 
@@ -44,7 +50,7 @@ struct ServeCommand: AsyncParsableCommand {
             atPath: (dbPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let configuration = PipeServerConfiguration(
             host: address.host, port: address.port, databasePath: dbPath, keyPath: keyFile ?? dbPath + ".key",
-            maxBodyBytes: maxBodyBytes)
+            maxBodyBytes: maxBodyBytes, readOnlyAccounts: Set(readOnlyAccounts))
         let server = try PipeServer(configuration: configuration, logger: logger)
         try await server.run(handleSignals: true) { port in
             logger.notice("listening on http://\(address.host):\(port)/v1/api/ (db \(dbPath))")

@@ -157,4 +157,20 @@ struct PermissionTests {
             #expect(try await server.call("GET", "pipes/child/", token: gina).json?["role"]?.stringValue == "read")
         }
     }
+
+    @Test("a read-only (demo) account cannot register pipes and reads even where it was granted write")
+    func readOnlyAccount() async throws {
+        try await withServer(readOnlyAccounts: ["demo"]) { server in
+            let alice = try await seed(server)
+            let demo = try await server.register("demo")
+            let refused = try await server.call(
+                "POST", "pipes/", token: demo, body: ["name": "mine", "protocol": "s3", "location": "b"])
+            #expect(refused.status == 403)
+            #expect(refused.text.contains("Read-only accounts cannot register pipes"))
+            #expect(try await grant(server, alice, "parent", ["username": "demo", "role": "write"]).status == 201)
+            #expect(try await server.call("GET", "pipes/child/", token: demo).json?["role"]?.stringValue == "read")
+            #expect(try await server.call("GET", "pipes/child/credentials/?role=write", token: demo).status == 403)
+            #expect(try await server.call("GET", "pipes/child/credentials/?role=read", token: demo).status == 200)
+        }
+    }
 }

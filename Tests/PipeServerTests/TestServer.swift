@@ -28,20 +28,25 @@ final class TestServer: Sendable {
     }
 
     /// Starts a server on `folder` (a new temp folder when nil); waits up to 60 s for it to listen.
-    static func start(folder: URL? = nil, maxBodyBytes: Int = 1 << 20) async throws -> TestServer {
+    static func start(folder: URL? = nil, maxBodyBytes: Int = 1 << 20, readOnlyAccounts: Set<String> = [])
+        async throws -> TestServer
+    {
         let folder =
             folder
             ?? FileManager.default.temporaryDirectory.appendingPathComponent("pipeserver-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let configuration = PipeServerConfiguration(
             host: "127.0.0.1", port: 0, databasePath: folder.appendingPathComponent("server.sqlite").path,
-            keyPath: folder.appendingPathComponent("server.key").path, maxBodyBytes: maxBodyBytes)
+            keyPath: folder.appendingPathComponent("server.key").path, maxBodyBytes: maxBodyBytes,
+            readOnlyAccounts: readOnlyAccounts)
         let key = try ServerKey.loadOrCreate(path: configuration.keyPath)
         let db = try ServerDatabase.open(path: configuration.databasePath)
         var logger = Logger(label: "test-server")
         logger.logLevel = .critical  // a cancelled server logs its closing channels as errors
         let server = PipeServer(
-            configuration: configuration, service: PipeService(db: db, key: key, scrypt: testScrypt), logger: logger)
+            configuration: configuration,
+            service: PipeService(
+                db: db, key: key, scrypt: testScrypt, readOnlyAccounts: configuration.readOnlyAccounts), logger: logger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let task = Task {
             try await server.run(handleSignals: false) { port in continuation.yield(port) }
@@ -122,8 +127,10 @@ struct TestFailure: Error, CustomStringConvertible {
 }
 
 /// Runs `body` against a fresh server, then stops it and removes its folder.
-func withServer(maxBodyBytes: Int = 1 << 20, _ body: (TestServer) async throws -> Void) async throws {
-    let server = try await TestServer.start(maxBodyBytes: maxBodyBytes)
+func withServer(
+    maxBodyBytes: Int = 1 << 20, readOnlyAccounts: Set<String> = [], _ body: (TestServer) async throws -> Void
+) async throws {
+    let server = try await TestServer.start(maxBodyBytes: maxBodyBytes, readOnlyAccounts: readOnlyAccounts)
     do {
         try await body(server)
     } catch {
