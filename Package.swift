@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
     ],
     targets: [
         .systemLibrary(
@@ -62,10 +63,22 @@ let package = Package(
             ],
             resources: [.embedInCode("Resources/openrpc.json")]
         ),
+        .target(
+            name: "PipeServer",
+            dependencies: [
+                "CCrypto",
+                "PipeJSON",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         .executableTarget(
             name: "datapipe",
             dependencies: [
                 "PipeBridge",
+                "PipeServer",
                 "PipeCore",
                 "PipeRPC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -82,6 +95,13 @@ let package = Package(
             ]),
         .testTarget(name: "PipeRPCTests", dependencies: ["PipeRPC", "PipeJSON"]),
         .testTarget(name: "PipeBridgeTests", dependencies: ["PipeBridge", "PipeRPC", "PipeJSON"]),
+        .testTarget(
+            name: "PipeServerTests",
+            dependencies: [
+                "PipeServer", "PipeJSON",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
         .testTarget(name: "EndToEndTests", dependencies: ["datapipe", "PipeJSON"]),
     ],
     swiftLanguageModes: [.v6]

@@ -1,0 +1,129 @@
+import Foundation
+import GRDB
+import PipeJSON
+
+/// What one caller may do with one pipe.
+struct Access: Sendable {
+    /// The strongest live grant (owners of the pipe or of an ancestor: admin).
+    var role: Role
+    var isOwner: Bool
+
+    var canWrite: Bool { role >= .write }
+    var isAdmin: Bool { role == .admin }
+    /// What d6tpipe reads as `role`: `read` or `write` (admins and owners write).
+    var wireRole: String { canWrite ? "write" : "read" }
+}
+
+/// Every pipe and the grants that concern one caller, read in one
+/// transaction: inheritance and access are worked out from it.
+struct PipeCatalog: Sendable {
+    var pipes: [String: PipeRecord]
+    var grants: [Int64: [GrantRecord]]
+    var caller: UserRecord
+    var now: Int64
+
+    static func load(_ db: Database, caller: UserRecord) throws -> PipeCatalog {
+        let pipes = try Row.fetchAll(db, sql: ServerDatabase.pipeColumns).map(PipeRecord.init)
+        let grants = try Row.fetchAll(
+            db, sql: "SELECT * FROM grants WHERE grantee IN (?, 'public')", arguments: ["user:\(caller.id)"]
+        ).map(GrantRecord.init)
+        return PipeCatalog(
+            pipes: Dictionary(pipes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }),
+            grants: Dictionary(grouping: grants, by: \.pipeID),
+            caller: caller, now: Int64(Date().timeIntervalSince1970))
+    }
+
+    /// The pipe, then its parent, up to the root (a cycle or a missing parent ends the chain).
+    func chain(_ pipe: PipeRecord) -> [PipeRecord] {
+        var out = [pipe]
+        var seen: Set<String> = [pipe.name]
+        var current = pipe
+        while let parentName = current.parent, let parent = pipes[parentName], !seen.contains(parentName) {
+            out.append(parent)
+            seen.insert(parentName)
+            current = parent
+        }
+        return out
+    }
+
+    /// The caller's access: ownership or live grants on the pipe or any
+    /// ancestor (a grant on a parent covers its children, not the reverse).
+    func access(_ pipe: PipeRecord) -> Access? {
+        var best: Role?
+        var isOwner = false
+        for (depth, link) in chain(pipe).enumerated() {
+            if link.ownerID == caller.id {
+                if depth == 0 { isOwner = true }
+                best = .admin
+                break
+            }
+            for grant in grants[link.id] ?? [] where grant.isLive(now: now) {
+                let role = grant.grantee == "public" ? Role.read : grant.role
+                best = max(best ?? role, role)
+            }
+        }
+        if caller.readOnly, let role = best { best = min(role, .read) }
+        return best.map { Access(role: $0, isOwner: isOwner && !caller.readOnly) }
+    }
+
+    /// Settings merged down the chain (the child wins; `options` merged key
+    /// by key), `options.remotepath` computed from the ancestors' location or
+    /// remotepath plus each level's `dir`.
+    func resolved(_ pipe: PipeRecord) -> JSONObject {
+        let links = Array(chain(pipe).reversed())
+        var merged = JSONObject()
+        var options = JSONObject()
+        var remotepath: String?
+        for link in links {
+            for (key, value) in link.settings where key != "options" { merged[key] = value }
+            let own = link.settings["options"]?.objectValue ?? JSONObject()
+            for (key, value) in own where key != "dir" && key != "remotepath" { options[key] = value }
+            let protocolName = merged["protocol"]?.stringValue ?? ""
+            if let explicit = own["remotepath"]?.stringValue {
+                remotepath = explicit
+            } else if remotepath == nil {
+                remotepath = Self.rootPath(protocol: protocolName, location: merged["location"]?.stringValue)
+            }
+            if let dir = own["dir"]?.stringValue, !dir.isEmpty, let base = remotepath {
+                remotepath = Self.join(base, dir)
+            }
+        }
+        if let dir = pipe.settings["options"]?.objectValue?["dir"] { options["dir"] = dir }
+        if let remotepath { options["remotepath"] = .string(remotepath) }
+        merged["options"] = .object(options)
+        return merged
+    }
+
+    static func rootPath(protocol protocolName: String, location: String?) -> String? {
+        switch protocolName {
+        case "s3":
+            guard let location, !location.isEmpty else { return nil }
+            if location.hasPrefix("s3://") { return location.hasSuffix("/") ? location : location + "/" }
+            return "s3://\(location.trimmingCharacters(in: CharacterSet(charactersIn: "/")))/"
+        case "ftp", "sftp": return "/"
+        default: return location
+        }
+    }
+
+    static func join(_ base: String, _ dir: String) -> String {
+        let trimmed = dir.trimmingCharacters(in: CharacterSet(charactersIn: "/"))
+        return (base.hasSuffix("/") ? base : base + "/") + trimmed + "/"
+    }
+
+    /// A pipe as its GET answers it: resolved settings, `parent`,
+    /// `parent-ultimate`, the caller's `role`; never credentials.
+    func describe(_ pipe: PipeRecord, access: Access) -> JSON {
+        var out = JSONObject()
+        out["name"] = .string(pipe.name)
+        for (key, value) in resolved(pipe) { out[key] = value }
+        out["owner"] = .string(pipe.ownerName)
+        out["parent"] = pipe.parent.map { .string($0) } ?? .null
+        out["parent-ultimate"] = .string(chain(pipe).last?.name ?? pipe.name)
+        out["role"] = .string(access.wireRole)
+        out["admin"] = .bool(access.isAdmin)
+        out["has_credentials"] = .bool(chain(pipe).contains { $0.credentialsSealed != nil })
+        out["created_at"] = .string(pipe.createdAt)
+        out["updated_at"] = .string(pipe.updatedAt)
+        return .object(out)
+    }
+}

@@ -1,0 +1,145 @@
+import Foundation
+import GRDB
+import PipeJSON
+
+/// A registered account as stored.
+struct UserRecord: Sendable {
+    var id: Int64
+    var username: String
+    var email: String
+    var passwordHash: String
+    var tokenHash: String
+    var tokenSealed: [UInt8]
+    var readOnly: Bool
+
+    init(row: Row) {
+        id = row["id"]
+        username = row["username"]
+        email = row["email"]
+        passwordHash = row["password_hash"]
+        tokenHash = row["token_hash"]
+        tokenSealed = [UInt8](row["token_sealed"] as Data)
+        readOnly = row["read_only"]
+    }
+}
+
+/// A pipe as stored: its own settings (no credentials), its parent's name,
+/// and its credentials sealed under the server key.
+struct PipeRecord: Sendable {
+    var id: Int64
+    var name: String
+    var ownerID: Int64
+    var ownerName: String
+    var parent: String?
+    var settings: JSONObject
+    var credentialsSealed: [UInt8]?
+    var createdAt: String
+    var updatedAt: String
+
+    init(row: Row) {
+        id = row["id"]
+        name = row["name"]
+        ownerID = row["owner_id"]
+        ownerName = row["owner_name"]
+        parent = row["parent"]
+        let text: String = row["settings"]
+        settings = (try? JSON.parse(text))?.objectValue ?? JSONObject()
+        credentialsSealed = (row["credentials_sealed"] as Data?).map { [UInt8]($0) }
+        createdAt = row["created_at"]
+        updatedAt = row["updated_at"]
+    }
+}
+
+/// One grant on a pipe. `grantee` is `user:<id>`, `email:<address>` (someone
+/// not registered yet) or `public`.
+struct GrantRecord: Sendable {
+    var pipeID: Int64
+    var grantee: String
+    var role: Role
+    var expiresAt: Int64?
+
+    init(row: Row) {
+        pipeID = row["pipe_id"]
+        grantee = row["grantee"]
+        role = Role(rawValue: row["role"]) ?? .read
+        expiresAt = row["expires_at"]
+    }
+
+    func isLive(now: Int64) -> Bool { expiresAt.map { now < $0 } ?? true }
+}
+
+/// Granted roles, weakest first.
+enum Role: String, Sendable, Comparable {
+    case read, write, admin
+
+    private var rank: Int {
+        switch self {
+        case .read: 1
+        case .write: 2
+        case .admin: 3
+        }
+    }
+
+    static func < (lhs: Role, rhs: Role) -> Bool { lhs.rank < rhs.rank }
+}
+
+/// The server's SQLite file: WAL mode (GRDB's `DatabasePool`), versioned
+/// migrations, foreign keys on.
+enum ServerDatabase {
+    static func open(path: String) throws(ServerError) -> DatabasePool {
+        do {
+            var configuration = Configuration()
+            configuration.busyMode = .timeout(30)
+            let pool = try DatabasePool(path: path, configuration: configuration)
+            try migrator.migrate(pool)
+            return pool
+        } catch {
+            throw .database(path: path, reason: "\(error)")
+        }
+    }
+
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-accounts-pipes-grants") { db in
+            try db.execute(
+                sql: """
+                    CREATE TABLE users (
+                        id INTEGER PRIMARY KEY,
+                        username TEXT NOT NULL UNIQUE,
+                        email TEXT NOT NULL UNIQUE,
+                        password_hash TEXT NOT NULL,
+                        token_hash TEXT NOT NULL UNIQUE,
+                        token_sealed BLOB NOT NULL,
+                        read_only INTEGER NOT NULL DEFAULT 0,
+                        created_at TEXT NOT NULL
+                    );
+                    CREATE TABLE pipes (
+                        id INTEGER PRIMARY KEY,
+                        name TEXT NOT NULL UNIQUE,
+                        owner_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,
+                        parent TEXT,
+                        settings TEXT NOT NULL,
+                        credentials_sealed BLOB,
+                        created_at TEXT NOT NULL,
+                        updated_at TEXT NOT NULL
+                    );
+                    CREATE INDEX pipes_parent ON pipes(parent);
+                    CREATE TABLE grants (
+                        pipe_id INTEGER NOT NULL REFERENCES pipes(id) ON DELETE CASCADE,
+                        grantee TEXT NOT NULL,
+                        role TEXT NOT NULL,
+                        expires_at INTEGER,
+                        PRIMARY KEY (pipe_id, grantee)
+                    );
+                    CREATE INDEX grants_grantee ON grants(grantee);
+                    """)
+        }
+        return migrator
+    }
+
+    static let pipeColumns = """
+        SELECT pipes.*, users.username AS owner_name FROM pipes JOIN users ON users.id = pipes.owner_id
+        """
+
+    static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
+}

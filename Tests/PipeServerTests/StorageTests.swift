@@ -1,0 +1,75 @@
+import Foundation
+import PipeJSON
+import Testing
+
+@testable import PipeServer
+
+@Suite("Storage and the server key")
+struct StorageTests {
+    @Test("the key file is 0600; the database holds neither credentials nor tokens in plaintext; a restart keeps all")
+    func sealedAtRest() async throws {
+        let secret = "SECRET-\(UUID().uuidString)"
+        let first = try await TestServer.start()
+        defer { first.remove() }
+        let alice = try await first.register("alice", password: "pw")
+        let created = try await first.call(
+            "POST", "pipes/", token: alice,
+            body: [
+                "name": "sealed", "protocol": "s3", "location": "bucket",
+                "credentials": ["aws_access_key_id": "AKIASEALED", "aws_secret_access_key": .string(secret)],
+            ])
+        try #require(created.status == 201)
+        await first.stop()
+
+        let keyInfo = try FileManager.default.attributesOfItem(atPath: first.configuration.keyPath)
+        #expect((keyInfo[.posixPermissions] as? Int) == 0o600)
+        var stored = Data()
+        for suffix in ["", "-wal", "-shm"] {
+            stored.append(
+                (try? Data(contentsOf: URL(fileURLWithPath: first.configuration.databasePath + suffix))) ?? Data())
+        }
+        #expect(stored.count > 0)
+        #expect(stored.range(of: Data(secret.utf8)) == nil, "the secret is stored in plaintext")
+        #expect(stored.range(of: Data("AKIASEALED".utf8)) == nil, "the key id is stored in plaintext")
+        #expect(stored.range(of: Data(alice.utf8)) == nil, "the token is stored in plaintext")
+
+        let second = try await TestServer.start(folder: first.folder)
+        let login = try await second.call("POST", "accounts/token/", body: ["username": "alice", "password": "pw"])
+        #expect(login.json?["token"]?.stringValue == alice)
+        let creds = try await second.call("GET", "pipes/sealed/credentials/?role=read", token: alice)
+        #expect(creds.json?["aws_secret_access_key"]?.stringValue == secret)
+        await second.stop()
+    }
+
+    @Test("a key file others can read is refused, naming the file and its mode")
+    func looseKeyFile() throws {
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("loose-\(UUID().uuidString).key").path
+        defer { try? FileManager.default.removeItem(atPath: path) }
+        _ = try ServerKey.loadOrCreate(path: path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+        #expect {
+            _ = try ServerKey.loadOrCreate(path: path)
+        } throws: { error in
+            "\(error)".contains(path) && "\(error)".contains("644")
+        }
+    }
+
+    @Test("AES-GCM: a sealed value opens under its key and context only; scrypt verifies the right password only")
+    func primitives() throws {
+        let key = try ServerCrypto.randomBytes(32)
+        let sealed = try ServerCrypto.seal(Array("hello".utf8), key: key, context: "a")
+        #expect(try ServerCrypto.open(sealed, key: key, context: "a") == Array("hello".utf8))
+        #expect(throws: ServerError.self) { try ServerCrypto.open(sealed, key: key, context: "b") }
+        #expect(throws: ServerError.self) {
+            try ServerCrypto.open(sealed, key: try ServerCrypto.randomBytes(32), context: "a")
+        }
+        var tampered = sealed
+        tampered[13] ^= 1
+        #expect(throws: ServerError.self) { try ServerCrypto.open(tampered, key: key, context: "a") }
+
+        let hash = try ServerCrypto.hashPassword("pw", parameters: TestServer.testScrypt)
+        #expect(hash.hasPrefix("scrypt$1024$8$1$"))
+        #expect(try ServerCrypto.verifyPassword("pw", stored: hash))
+        #expect(try !ServerCrypto.verifyPassword("pw2", stored: hash))
+    }
+}
