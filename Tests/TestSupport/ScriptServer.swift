@@ -68,6 +68,22 @@ public final class ScriptServer: @unchecked Sendable {
         }
         self.port = port
         self.ready = ready
+        if let secret = ready["secret_key"] as? String { Self.recordSecret(secret) }
+    }
+
+    /// With DATAPIPE_TEST_LOG_DIR set, lists a secret in `<dir>/secrets.list`
+    /// for scripts/check-test-logs, which fails when any log contains it.
+    private static func recordSecret(_ secret: String) {
+        guard let directory = ProcessInfo.processInfo.environment["DATAPIPE_TEST_LOG_DIR"], !directory.isEmpty else {
+            return
+        }
+        try? FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        let path = directory + "/secrets.list"
+        if !FileManager.default.fileExists(atPath: path) { FileManager.default.createFile(atPath: path, contents: nil) }
+        guard let file = FileHandle(forWritingAtPath: path) else { return }
+        defer { try? file.close() }
+        _ = try? file.seekToEnd()
+        try? file.write(contentsOf: Data((secret + "\n").utf8))
     }
 
     public var endpoint: S3Endpoint { S3Endpoint(scheme: "http", host: "127.0.0.1", port: port) }

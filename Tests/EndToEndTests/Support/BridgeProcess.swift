@@ -125,7 +125,8 @@ final class BridgeProcess: Sendable {
         self.pid = pid
         self.stdinDescriptor = Mutex(stdinWrite)
         self.stdout = stdoutRead.map { ByteStream(name: "stdout of datapipe \(arguments.first ?? "")", descriptor: $0) }
-        self.stderr = ByteStream(name: "stderr of datapipe", descriptor: stderrRead)
+        self.stderr = ByteStream(
+            name: "stderr of datapipe", descriptor: stderrRead, copy: TestLogs.open("datapipe-\(pid).stderr"))
 
         let status = self.status
         let waiter = Thread {

@@ -55,7 +55,8 @@ final class ByteStream: Sendable {
     let inbox = Waitable(Inbox())
 
     /// Starts reading `descriptor`; the stream closes it at end of file.
-    init(name: String, descriptor: CInt) {
+    /// With `copy`, every byte read is also written there (closed at end of file).
+    init(name: String, descriptor: CInt, copy: CInt? = nil) {
         self.name = name
         let inbox = self.inbox
         let thread = Thread {
@@ -64,12 +65,14 @@ final class ByteStream: Sendable {
                 let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
                 if count < 0, errno == EINTR { continue }
                 guard count > 0 else { break }
+                if let copy { _ = chunk.withUnsafeBytes { write(copy, $0.baseAddress, count) } }
                 inbox.update { inbox in
                     inbox.bytes.append(contentsOf: chunk[0..<count])
                     inbox.totalReceived += count
                 }
             }
             close(descriptor)
+            if let copy { close(copy) }
             inbox.update { $0.ended = true }
         }
         thread.name = "e2e-reader-\(name)"

@@ -136,7 +136,9 @@ struct ListeningBridge {
             process.kill()
             throw HarnessError("no port in: \(text)")
         }
-        return ListeningBridge(process: process, directory: directory, port: port, tokenFile: tokenFile)
+        let bridge = ListeningBridge(process: process, directory: directory, port: port, tokenFile: tokenFile)
+        if let token = try? bridge.token() { TestLogs.recordSecret(token) }
+        return bridge
     }
 
     /// `datapipe rpc --unix PATH …`; returns once the bridge says it listens.
