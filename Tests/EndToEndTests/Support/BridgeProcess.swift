@@ -244,7 +244,7 @@ final class BridgeProcess: Sendable {
 
     /// Writes `bytes` to the bridge's stdin; fails after `timeout` if the
     /// bridge stops reading, or when it has closed its stdin.
-    func write(_ bytes: [UInt8], timeout: Duration = .seconds(15)) throws {
+    func write(_ bytes: [UInt8], timeout: Duration = .seconds(60)) throws {
         try stdinDescriptor.withLock { descriptor in
             guard let descriptor else { throw HarnessError("stdin is already closed") }
             try writeAll(bytes, to: descriptor, timeout: timeout)
@@ -273,7 +273,7 @@ final class BridgeProcess: Sendable {
 
     /// Waits for the process to end.
     @discardableResult
-    func waitForExit(timeout: Duration = .seconds(20)) async throws -> ExitStatus {
+    func waitForExit(timeout: Duration = .seconds(60)) async throws -> ExitStatus {
         try await status.wait(
             for: "datapipe (pid \(pid)) to exit; stderr: \(stderr.text.suffix(1500))", timeout: timeout
         ) { $0 }
@@ -326,7 +326,7 @@ func writeAll(_ bytes: [UInt8], to descriptor: CInt, timeout: Duration) throws {
 extension BridgeProcess {
     /// Closes stdin, reads what is left on stdout (every frame checked) and
     /// waits for the process to exit.
-    func finish(_ peer: RPCPeer, timeout: Duration = .seconds(20)) async throws -> (rest: [Message], status: ExitStatus)
+    func finish(_ peer: RPCPeer, timeout: Duration = .seconds(60)) async throws -> (rest: [Message], status: ExitStatus)
     {
         closeStdin()
         let rest = try await peer.readToEnd(timeout: timeout)

@@ -88,7 +88,7 @@ final class ByteStream: Sendable {
 
     /// Waits until the received text contains `needle`; returns the whole text.
     @discardableResult
-    func waitForText(containing needle: String, timeout: Duration = .seconds(10)) async throws -> String {
+    func waitForText(containing needle: String, timeout: Duration = .seconds(60)) async throws -> String {
         try await inbox.wait(for: "\(name) to contain \"\(needle)\" (have: \(text.suffix(2000)))", timeout: timeout) {
             inbox in
             let text = String(decoding: inbox.unconsumed, as: UTF8.self)
@@ -98,7 +98,7 @@ final class ByteStream: Sendable {
 
     /// Waits for end of file; returns the unconsumed bytes.
     @discardableResult
-    func waitForEnd(timeout: Duration = .seconds(10)) async throws -> [UInt8] {
+    func waitForEnd(timeout: Duration = .seconds(60)) async throws -> [UInt8] {
         try await inbox.wait(for: "end of \(name)", timeout: timeout) { inbox in
             inbox.ended ? Array(inbox.unconsumed) : nil
         }

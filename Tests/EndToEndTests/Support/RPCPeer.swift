@@ -11,7 +11,7 @@ final class RPCPeer: Sendable {
     /// Messages read while looking for another one, handed out first later.
     private let stash = Mutex<[Message]>([])
 
-    static let defaultTimeout: Duration = .seconds(15)
+    static let defaultTimeout: Duration = .seconds(60)
 
     init(framing: Framing, input: ByteStream, writer: @escaping @Sendable ([UInt8]) throws -> Void) {
         self.framing = framing

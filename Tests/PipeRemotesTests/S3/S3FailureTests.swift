@@ -59,7 +59,7 @@ struct S3FailureTests {
                 credentials: S3Credentials(accessKeyID: "a", secretAccessKey: "s")))
         let start = ContinuousClock.now
         await #expect { try await remote.list() } throws: { ($0 as? RemoteError)?.kind == .transient }
-        #expect(ContinuousClock.now - start < .seconds(10))
+        #expect(ContinuousClock.now - start < .seconds(30))
     }
 
     @Test("a server that accepts and never answers fails within the stall timeout")
