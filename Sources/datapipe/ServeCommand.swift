@@ -38,7 +38,9 @@ struct ServeCommand: AsyncParsableCommand {
     var logLevel: Logger.Level = .info
 
     func validate() throws {
-        _ = try ListenAddress(parsing: listen)
+        guard (try? ListenAddress(parsing: listen)) != nil else {
+            throw ValidationError("--listen \(listen): expected HOST:PORT with a port from 0 to 65535")
+        }
         if maxBodyBytes < 1024 { throw ValidationError("--max-body-bytes must be at least 1024") }
     }
 

@@ -21,6 +21,11 @@ struct AccountTests {
             #expect(login.status == 200)
             #expect(login.json?["token"]?.stringValue == token)
 
+            let staleHeader = try await server.call(
+                "POST", "accounts/token/", token: String(repeating: "f", count: 64),
+                body: ["username": "alice", "password": "correct horse"])
+            #expect(staleHeader.json?["token"]?.stringValue == token, "a stale token header does not block a login")
+
             let wrong = try await server.call(
                 "POST", "accounts/token/", body: ["username": "alice", "password": "nope"])
             #expect(wrong.status == 400)
