@@ -82,7 +82,7 @@ let package = Package(
             ]),
         .testTarget(name: "PipeRPCTests", dependencies: ["PipeRPC", "PipeJSON"]),
         .testTarget(name: "PipeBridgeTests", dependencies: ["PipeBridge", "PipeRPC", "PipeJSON"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["datapipe", "PipeJSON"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["datapipe", "PipeJSON", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )
