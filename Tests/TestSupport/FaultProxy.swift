@@ -209,14 +209,14 @@ public final class FaultProxy: Sendable {
                 pollfd(fd: upstream, events: Int16(POLLIN), revents: 0),
             ]
             if held != nil {
-                // Held: watch only for the client going away.
-                fds[0].events = 0
+                // Held: watch only for the client going away (POLLRDHUP: it closed its end).
+                fds[0].events = Self.pollPeerClosed
                 fds[1].events = 0
             }
             let ready = poll(&fds, 2, 100)
             if ready < 0, errno != EINTR { return end(.truncate) }
             if held != nil {
-                if fds[0].revents & Int16(POLLHUP | POLLERR) != 0 { return end(.truncate) }
+                if fds[0].revents & (Int16(POLLHUP | POLLERR) | Self.pollPeerClosed) != 0 { return end(.truncate) }
                 continue
             }
             for (index, direction) in [(0, Direction.upload), (1, Direction.download)]
@@ -248,6 +248,9 @@ public final class FaultProxy: Sendable {
             }
         }
     }
+
+    /// Linux's POLLRDHUP (not exported by the Glibc module).
+    private static let pollPeerClosed: Int16 = 0x2000
 
     private static func writeAll(_ descriptor: CInt, _ bytes: [UInt8], _ count: Int) -> Bool {
         var offset = 0
