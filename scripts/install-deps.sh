@@ -5,6 +5,8 @@
 set -euo pipefail
 
 apt_packages=(pkg-config libjansson-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev jq socat python3 python3-pip python3-venv emacs-nox)
+# setpriv, mount and umount, for the Faults suites (tmpfs, dropped capabilities).
+apt_packages+=(util-linux mount)
 
 missing=()
 for package in "${apt_packages[@]}"; do
