@@ -54,6 +54,7 @@ extension FTPRemote {
                             throw invalid("folders nested over \(Self.deepestFolder) deep", file: name)
                         }
                         pending.append(name)
+                        knownFolders.remember(Self.join(facts.root, name))
                     case .file where !entry.name.hasSuffix(Self.uploadSuffix):
                         found.append((name, entry))
                     default: break
@@ -119,8 +120,11 @@ extension FTPRemote {
         }
         var times: [String: Double] = [:]
         var sizes: [String: Int64] = [:]
-        let batches = stride(from: 0, to: commands.count, by: Self.commandsPerBatch).map {
-            Array(commands[$0..<min($0 + Self.commandsPerBatch, commands.count)])
+        // Spread over the connections, up to `commandsPerBatch` a request.
+        let perBatch = min(
+            Self.commandsPerBatch, max(10, (commands.count + Self.foldersAtOnce - 1) / Self.foldersAtOnce))
+        let batches = stride(from: 0, to: commands.count, by: perBatch).map {
+            Array(commands[$0..<min($0 + perBatch, commands.count)])
         }
         try await withThrowingTaskGroup(of: [FTPReply].self) { group in
             var next = 0

@@ -1,3 +1,4 @@
+import CCurl
 import Synchronization
 
 #if canImport(Glibc)
@@ -13,6 +14,7 @@ public struct FTPRemote: RemoteStore {
     let login: FTPLogin
     let client: FTPClient
     let facts = ServerFactsCache()
+    let knownFolders: KnownFolders
 
     public var protocolName: String { configuration.tls ? "ftps" : "ftp" }
 
@@ -26,6 +28,7 @@ public struct FTPRemote: RemoteStore {
         self.configuration = configuration
         login = configuration.login
         client = .shared
+        knownFolders = KnownFolders(server: "\(configuration.username)@\(configuration.host):\(configuration.port)")
     }
 
     public func download(_ name: String, to destination: String, progress: TransferProgress?) async throws
@@ -54,30 +57,38 @@ public struct FTPRemote: RemoteStore {
     /// STOR to `.<name>.datapipe-upload` beside the target (creating
     /// folders), then RNFR/RNTO onto the name. The temporary name is the same
     /// for every upload of a name, so a retry after a crash replaces a leftover.
+    /// Into a folder known to exist, by its full path (no CWD walk).
     public func upload(_ source: String, as name: String, progress: TransferProgress?) async throws {
         let target = try await serverPath(of: name)
         let temporary = Self.temporaryPath(for: target)
+        let folder = Self.parent(of: target)
         let descriptor = open(source, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { throw localError(FileSystemError(path: source), file: name) }
         defer { close(descriptor) }
         var info = stat()
         guard fstat(descriptor, &info) == 0 else { throw localError(FileSystemError(path: source), file: name) }
         var request = FTPRequest(
-            path: temporary, action: .upload(descriptor: descriptor, path: source, length: Int64(info.st_size)),
-            folderMethod: .perFolder)
-        request.createFolders = true
+            path: temporary, action: .upload(descriptor: descriptor, path: source, length: Int64(info.st_size)))
         request.postQuote = ["RNFR \(temporary)", "RNTO \(target)"]
         do {
-            _ = try await client.perform(request, login: login, progress: progress)
-        } catch let error as FTPTransportError where error.failedCommand(startingWith: "RNTO") {
-            // Some servers refuse to rename onto an existing file.
-            var replace = FTPRequest(path: "/", action: .commands)
-            replace.quote = ["*DELE \(target)", "RNFR \(temporary)", "RNTO \(target)"]
             do {
+                if knownFolders.contains(folder) {
+                    do {
+                        _ = try await client.perform(request, login: login, progress: progress)
+                        return
+                    } catch let error as FTPTransportError where error.curlCode == CURLE_UPLOAD_FAILED {
+                        knownFolders.forget(folder)  // removed behind our back: walk and create it
+                    }
+                }
+                request.folderMethod = .perFolder
+                request.createFolders = true
+                _ = try await client.perform(request, login: login, progress: progress)
+                knownFolders.remember(folder)
+            } catch let error as FTPTransportError where error.failedCommand(startingWith: "RNTO") {
+                // Some servers refuse to rename onto an existing file.
+                var replace = FTPRequest(path: "/", action: .commands)
+                replace.quote = ["*DELE \(target)", "RNFR \(temporary)", "RNTO \(target)"]
                 _ = try await client.perform(replace, login: login)
-            } catch {
-                await removeTemporary(temporary)
-                throw mapped(error, file: name)
             }
         } catch {
             await removeTemporary(temporary)
@@ -131,6 +142,11 @@ public struct FTPRemote: RemoteStore {
 
     static func join(_ folder: String, _ name: String) -> String {
         name.isEmpty ? folder : folder == "/" ? "/" + name : folder + "/" + name
+    }
+
+    static func parent(of path: String) -> String {
+        let slash = path.lastIndex(of: "/")!
+        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 
     static func temporaryPath(for target: String) -> String {
@@ -218,6 +234,35 @@ extension FTPRemote {
             }
         } catch {
             throw mapped(error, file: nil)
+        }
+    }
+}
+
+/// Folders seen to exist on a server, shared by the process's remotes for the
+/// same user and server: uploads into them go by full path, without walking
+/// (CWD, MKD) there first. A folder removed behind our back is forgotten when
+/// an upload into it fails.
+struct KnownFolders: Sendable {
+    let server: String
+    private static let seen = Mutex<[String: Set<String>]>([:])
+
+    func contains(_ folder: String) -> Bool {
+        Self.seen.withLock { $0[server]?.contains(folder) ?? false }
+    }
+
+    /// Remembers `folder` and the folders above it.
+    func remember(_ folder: String) {
+        Self.seen.withLock { seen in
+            var path = folder
+            while path != "/", seen[server, default: []].insert(path).inserted {
+                path = FTPRemote.parent(of: path)
+            }
+        }
+    }
+
+    func forget(_ folder: String) {
+        Self.seen.withLock { seen in
+            seen[server] = seen[server]?.filter { $0 != folder && !$0.hasPrefix(folder + "/") }
         }
     }
 }

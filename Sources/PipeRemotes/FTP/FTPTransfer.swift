@@ -147,7 +147,10 @@ final class FTPTransfer: @unchecked Sendable {
             utf8.count == 4 && utf8[0...2].allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
             && utf8[3] == UInt8(ascii: " ")
         guard isFinal, let code = Int(line.prefix(3)) else { return }
-        let command = commandsAwaitingReply.isEmpty ? "" : commandsAwaitingReply.removeFirst()
+        // A 1xx reply is preliminary: the command's final reply follows.
+        let command =
+            commandsAwaitingReply.isEmpty
+            ? "" : code < 200 ? commandsAwaitingReply[0] : commandsAwaitingReply.removeFirst()
         replies.append(FTPReply(command: command, code: code, text: replyLines.joined(separator: "\n")))
         replyLines.removeAll()
     }

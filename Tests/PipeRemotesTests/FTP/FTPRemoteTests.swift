@@ -111,6 +111,19 @@ struct FTPRemoteTests {
         #expect(try temporaryLeftovers(server, remote) == [])
     }
 
+    @Test("a folder removed behind the remote's back is made again on the next upload")
+    func folderRemovedBehindOurBack() async throws {
+        let server = try await FTPServer.plain.server()
+        let remote = try server.remote()
+        let folder = try ScratchFolder()
+        let source = try folder.write("f", Data("content".utf8))
+        try await remote.upload(source, as: "a/b/f.txt", progress: nil)
+        try FileManager.default.removeItem(atPath: server.folder + remote.configuration.root! + "/a")
+        try await remote.upload(source, as: "a/b/f.txt", progress: nil)
+        #expect(try await remote.list().map(\.filename) == ["a/b/f.txt"])
+        #expect(try temporaryLeftovers(server, remote) == [])
+    }
+
     @Test("progress reports reach the file size")
     func progress() async throws {
         let server = try await FTPServer.plain.server()
