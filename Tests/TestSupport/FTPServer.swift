@@ -118,8 +118,25 @@ public final class FTPServer: @unchecked Sendable {
         process.waitUntilExit()
     }
 
+    /// Freezes (SIGSTOP) or thaws (SIGCONT) vsftpd and its sessions: a hung server.
+    public func freeze(_ frozen: Bool) {
+        guard let supervisor = lock.withLock({ running?.0.processIdentifier }) else { return }
+        var frontier = Self.children(of: supervisor)
+        while let pid = frontier.popLast() {
+            kill(pid, frozen ? SIGSTOP : SIGCONT)
+            frontier += Self.children(of: pid)
+        }
+    }
+
+    private static func children(of pid: Int32) -> [Int32] {
+        let listed = (try? String(contentsOfFile: "/proc/\(pid)/task/\(pid)/children", encoding: .utf8)) ?? ""
+        return listed.split(separator: " ").compactMap { Int32($0) }
+    }
+
     /// Runs vsftpd ($1 $2) until stdin closes, then kills its whole tree.
+    /// Ignores INT/TERM/HUP sent to the test's process group: only the pipe ends it.
     private static let supervisor = """
+        trap '' INT TERM HUP
         "$1" "$2" </dev/null >/dev/null 2>&1 &
         pid=$!
         cat >/dev/null

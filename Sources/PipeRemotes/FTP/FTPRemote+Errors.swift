@@ -8,6 +8,11 @@ extension FTPTransportError {
         curlCode == CURLE_QUOTE_ERROR && lastReply?.command.uppercased().hasPrefix(prefix) == true
     }
 
+    /// A folder could not be entered (libcurl's CWD or ours).
+    var isFolderRefused: Bool {
+        curlCode == CURLE_REMOTE_ACCESS_DENIED || failedCommand(startingWith: "CWD")
+    }
+
     /// The file (SIZE/RETR) is not there.
     var isFileNotFound: Bool {
         curlCode == CURLE_REMOTE_FILE_NOT_FOUND || (curlCode == CURLE_FTP_COULDNT_RETR_FILE && lastReply?.code == 550)

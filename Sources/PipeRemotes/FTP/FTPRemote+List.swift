@@ -68,12 +68,11 @@ extension FTPRemote {
     /// One folder's entries; a missing root lists as empty.
     private func listFolder(_ folder: String, facts: ServerFacts) async throws -> [FTPListEntry] {
         let command = facts.hasMLSD ? "MLSD" : "LIST -a"
-        let request = FTPRequest(
-            path: Self.join(facts.root, folder) + "/", action: .list(command: command), folderMethod: .single)
+        let request = Self.listing(Self.join(facts.root, folder), command: command)
         let response: FTPResponse
         do {
             response = try await client.perform(request, login: login)
-        } catch let error as FTPTransportError where error.curlCode == CURLE_REMOTE_ACCESS_DENIED && folder.isEmpty {
+        } catch let error as FTPTransportError where error.isFolderRefused && folder.isEmpty {
             guard try await parentLists(facts.root) else { return [] }
             throw mapped(error, file: nil)
         } catch {
@@ -96,13 +95,22 @@ extension FTPRemote {
         return entries
     }
 
+    /// Lists `folder` after an explicit CWD: libcurl skips its own CWD into
+    /// the folder a reused connection was last in, which lists nothing if the
+    /// folder was removed and made again since.
+    static func listing(_ folder: String, command: String) -> FTPRequest {
+        var request = FTPRequest(path: folder + "/", action: .list(command: command), folderMethod: .single)
+        request.quote = ["CWD \(folder)"]
+        return request
+    }
+
     /// Whether the root's parent lists the root as a folder (so a root we
     /// cannot enter exists and is refused to us, rather than not made yet).
     private func parentLists(_ root: String) async throws -> Bool {
         guard root != "/", let slash = root.lastIndex(of: "/") else { return true }
         let parent = slash == root.startIndex ? "/" : String(root[..<slash])
         let base = String(root[root.index(after: slash)...])
-        let request = FTPRequest(path: parent + "/", action: .list(command: "LIST -a"), folderMethod: .single)
+        let request = Self.listing(parent, command: "LIST -a")
         guard let response = try? await client.perform(request, login: login) else { return false }
         let entries = FTPListing.parseLIST(String(decoding: response.body, as: UTF8.self), now: Double(time(nil)))
         return entries.contains { $0.name == base && $0.kind == .folder }

@@ -77,7 +77,10 @@ public struct FTPRemote: RemoteStore {
                         _ = try await client.perform(request, login: login, progress: progress)
                         return
                     } catch let error as FTPTransportError where error.curlCode == CURLE_UPLOAD_FAILED {
-                        knownFolders.forget(folder)  // removed behind our back: walk and create it
+                        // Removed behind our back: walk and create it, on a new connection
+                        // (libcurl skips the CWD into a folder a connection was last in).
+                        knownFolders.forget(folder)
+                        request.freshConnection = true
                     }
                 }
                 request.folderMethod = .perFolder

@@ -52,6 +52,9 @@ package struct FTPRequest: Sendable {
     package var action: FTPAction
     package var folderMethod: FTPFolderMethod
     package var createFolders = false
+    /// Log in anew instead of reusing a connection (whose remembered
+    /// current folder libcurl would trust).
+    package var freshConnection = false
     /// Raw commands sent after login, before the transfer; a leading `*`
     /// makes a failure ignored.
     package var quote: [String] = []

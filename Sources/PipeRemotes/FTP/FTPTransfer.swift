@@ -83,6 +83,7 @@ final class FTPTransfer: @unchecked Sendable {
             case .perFolder: CURLFTPMETHOD_MULTICWD
             }
         ccurl_setopt_long(easy, CURLOPT_FTP_FILEMETHOD, Int(method.rawValue))
+        if request.freshConnection { ccurl_setopt_long(easy, CURLOPT_FRESH_CONNECT, 1) }
         if request.createFolders {
             ccurl_setopt_long(easy, CURLOPT_FTP_CREATE_MISSING_DIRS, Int(CURLFTP_CREATE_DIR_RETRY.rawValue))
         }

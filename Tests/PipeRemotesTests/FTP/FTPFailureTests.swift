@@ -122,6 +122,29 @@ struct FTPFailureTests {
         #expect(receipt.md5 == (try folder.md5("big")))
     }
 
+    @Test("a server that hangs mid-download or at login gives a timeout error, not a hang")
+    func hungServer() async throws {
+        let server = try await FTPServer.dedicated(maxRate: 64 << 10)
+        var configuration = try server.configuration(root: "/pipe")
+        configuration.connectSeconds = 3
+        configuration.stallSeconds = 3
+        let remote = FTPRemote(configuration)
+        try FileManager.default.createDirectory(atPath: server.folder + "/pipe", withIntermediateDirectories: true)
+        try Data(count: 4 << 20).write(to: URL(fileURLWithPath: server.folder + "/pipe/big.bin"))
+        let folder = try ScratchFolder()
+        let destination = folder.path + "/copy"
+        let progress = ProgressLog()
+        let download = Task { try await remote.download("big.bin", to: destination, progress: { progress.add($0) }) }
+        try await waitUntil { progress.count > 0 }
+        server.freeze(true)
+        defer { server.freeze(false) }
+        let stalled = await #expect(throws: RemoteError.self) { try await download.value }
+        #expect(stalled?.kind == .transient)
+        let fresh = FTPRemote(configuration)  // a new login to the frozen server
+        let login = await #expect(throws: RemoteError.self) { try await fresh.exists("big.bin") }
+        #expect(login?.kind == .transient)
+    }
+
     @Test("cancelling a slow download ends it promptly with CancellationError")
     func cancel() async throws {
         let server = try await FTPServer.dedicated(maxRate: 64 << 10)

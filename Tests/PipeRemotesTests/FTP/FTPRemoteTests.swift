@@ -124,6 +124,31 @@ struct FTPRemoteTests {
         #expect(try temporaryLeftovers(server, remote) == [])
     }
 
+    @Test("a folder removed and made again behind the remote's back lists its new content")
+    func folderRemadeBehindOurBack() async throws {
+        let server = try await FTPServer.plain.server()
+        let remote = try server.remote()
+        let disk = server.folder + remote.configuration.root!
+        try write(disk + "/a/old.txt", "old")
+        #expect(try await remote.list().map(\.filename) == ["a/old.txt"])
+        try FileManager.default.removeItem(atPath: disk + "/a")
+        try write(disk + "/a/new.txt", "new")
+        #expect(try await remote.list().map(\.filename) == ["a/new.txt"])
+    }
+
+    @Test("without options.remotepath the root is the folder the server logs the user into")
+    func loginFolder() async throws {
+        let server = try await FTPServer.plain.server()
+        let remote = FTPRemote(try server.configuration(root: nil))
+        let folder = try ScratchFolder()
+        let name = "login-folder-\(UUID().uuidString).txt"
+        try await remote.upload(try folder.write("f", Data("x".utf8)), as: name, progress: nil)
+        #expect(FileManager.default.fileExists(atPath: server.folder + "/" + name))
+        #expect(try await remote.exists(name))
+        try await remote.delete(name)
+        #expect(!FileManager.default.fileExists(atPath: server.folder + "/" + name))
+    }
+
     @Test("progress reports reach the file size")
     func progress() async throws {
         let server = try await FTPServer.plain.server()
