@@ -112,9 +112,19 @@ public final class FTPServer: @unchecked Sendable {
     }
 
     /// Kills vsftpd and all its sessions at once, as a crash would.
+    /// The pipe's end of file is not waited for: a process another test
+    /// spawned meanwhile may have inherited its write end and keep it open.
     public func stop() {
         guard let (process, input) = lock.withLock({ running.take() }) else { return }
         try? input.close()
+        var tree: [Int32] = []
+        var frontier = [process.processIdentifier]
+        while let pid = frontier.popLast() {
+            kill(pid, SIGSTOP)  // no new sessions while the tree is collected
+            tree.append(pid)
+            frontier += Self.children(of: pid)
+        }
+        for pid in tree { kill(pid, SIGKILL) }
         process.waitUntilExit()
     }
 
@@ -210,13 +220,15 @@ public final class FTPServer: @unchecked Sendable {
         process.arguments = arguments
         process.standardOutput = FileHandle.nullDevice
         process.standardError = FileHandle.nullDevice
-        let pipe = Pipe()
-        process.standardInput = input == nil ? FileHandle.nullDevice : pipe
-        do { try process.run() } catch { return -1 }
-        if let input {
-            pipe.fileHandleForWriting.write(Data(input.utf8))
-            try? pipe.fileHandleForWriting.close()
-        }
+        // Input through a file, not a pipe: a process another test spawns at the
+        // same moment could inherit the pipe's write end and withhold its EOF.
+        let inputFile = NSTemporaryDirectory() + "datapipe-tool-input-" + UUID().uuidString
+        defer { try? FileManager.default.removeItem(atPath: inputFile) }
+        do {
+            try Data((input ?? "").utf8).write(to: URL(fileURLWithPath: inputFile))
+            process.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: inputFile))
+            try process.run()
+        } catch { return -1 }
         process.waitUntilExit()
         return process.terminationStatus
     }
