@@ -62,7 +62,23 @@ struct SyncEngineTests {
         let bob = try fixture.engine(user: "bob")
         await #expect(throws: SyncError.conflict(["a.csv"])) { try await bob.pull(SelectionRequest()) }
         try fixture.writeLocal("a.csv", "remote", user: "bob")
-        #expect(try await bob.pull(SelectionRequest()).files == ["a.csv"], "same content is no conflict")
+        #expect(try await bob.pull(SelectionRequest()).files == [], "same content: no conflict, nothing to move")
+        #expect(try await bob.pendingPull().isEmpty, "and it counts as synced")
+    }
+
+    @Test(
+        "a re-run after a pull that died before recording moves exactly the missing files",
+        arguments: Backend.allCases)
+    func identicalCopiesCountAsSynced(_ backend: Backend) async throws {
+        let fixture = try await PipeFixture(backend)
+        try await fixture.writeRemote("landed.csv", "already here")
+        try await fixture.writeRemote("missing.csv", "still to come")
+        try fixture.writeLocal("landed.csv", "already here", user: "bob")  // as a killed pull left it
+        let bob = try fixture.engine(user: "bob")
+        #expect(try await bob.pull(SelectionRequest()).files == ["missing.csv"])
+        #expect(fixture.readLocal("missing.csv", user: "bob") == "still to come")
+        #expect(try await bob.pendingPull().isEmpty)
+        #expect(try await bob.pushPlan(SelectionRequest()).names.isEmpty, "nothing to push back either")
     }
 
     @Test("modes: new, mod (d6tpipe raised on it), default and all", arguments: Backend.allCases)

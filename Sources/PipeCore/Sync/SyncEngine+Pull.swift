@@ -43,14 +43,15 @@ extension SyncEngine {
         let current = try await scanRemote(cached: cached)
         var state = try workspace.state.state(of: workspace.name)
         let selected = try Selection.select(from: current, recorded: state.remote, request: request)
-        let conflicts = try await conflicting(selected, state: state)
-        var toPull = selected
+        var (conflicts, alreadyHere) = try await compareWithLocal(selected, state: state)
+        if request.mode == .all { alreadyHere = [:] }  // "every file" moves every file (reset relies on it)
+        var toPull = selected.filter { alreadyHere[$0.filename] == nil }
         switch mergeMode {
         case nil:
             guard conflicts.isEmpty else { throw SyncError.conflict(conflicts.map(\.filename)) }
         case .keep:
             let kept = Set(conflicts.map(\.filename))
-            toPull = selected.filter { !kept.contains($0.filename) }
+            toPull = toPull.filter { !kept.contains($0.filename) }
         case .overwrite:
             break
         }
@@ -71,6 +72,13 @@ extension SyncEngine {
         if mergeMode == .keep {
             for file in conflicts { state.remote[file.filename] = file }
         }
+        // Identical copies (e.g. landed by a pull that was killed before it
+        // recorded them) count as synced without moving a byte.
+        for file in selected {
+            guard let here = alreadyHere[file.filename] else { continue }
+            state.remote[file.filename] = file
+            state.local[file.filename] = here
+        }
         try workspace.hashes.remember(localEntries, below: workspace.folder)
         try workspace.state.record(state, pipe: workspace.name, action: "pull", files: pulled.map(\.filename))
         if let first = outcome.failed.first {
@@ -84,25 +92,32 @@ extension SyncEngine {
             license: names.contains("LICENSE.md") ? readText("LICENSE.md") : nil)
     }
 
-    /// Selected files whose local copy would be lost: changed since the last
-    /// sync, or never synced and different from the remote.
-    private func conflicting(_ selected: [RemoteFile], state: SyncState) async throws -> [RemoteFile] {
-        guard !selected.isEmpty else { return [] }
+    /// Selected files whose local copy would be lost (changed since the last
+    /// sync, or never synced and different from the remote), and those whose
+    /// local copy already holds the remote content (by name, the local entry).
+    private func compareWithLocal(_ selected: [RemoteFile], state: SyncState) async throws
+        -> (conflicts: [RemoteFile], alreadyHere: [String: RemoteFile])
+    {
+        guard !selected.isEmpty else { return ([], [:]) }
         let local = Dictionary(
             try await scanLocal(filter: .everything).map { ($0.filename, $0) }, uniquingKeysWith: { first, _ in first })
         var conflicts: [RemoteFile] = []
+        var alreadyHere: [String: RemoteFile] = [:]
         for file in selected {
             guard let here = local[file.filename] else { continue }
-            if let md5 = file.md5, here.md5 == md5 { continue }
-            if let recorded = state.local[file.filename] {
+            if let md5 = file.md5, here.md5 == md5 {
+                alreadyHere[file.filename] = here
+            } else if let recorded = state.local[file.filename] {
                 if recorded.crc != here.crc { conflicts.append(file) }
             } else if file.md5 != nil || here.size != file.size {
                 conflicts.append(file)
             } else if try await remoteMD5(of: file) != here.md5 {
                 conflicts.append(file)
+            } else {
+                alreadyHere[file.filename] = here
             }
         }
-        return conflicts
+        return (conflicts, alreadyHere)
     }
 
     /// The content md5 of a remote file whose listing has none (ftp, sftp:
