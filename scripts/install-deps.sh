@@ -4,7 +4,7 @@
 # what is missing. Needs root (or sudo) for apt-get.
 set -euo pipefail
 
-apt_packages=(pkg-config libjansson-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev jq socat python3 python3-pip python3-venv)
+apt_packages=(pkg-config libjansson-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev jq socat python3 python3-pip python3-venv libssh2-1-dev openssh-server)
 
 missing=()
 for package in "${apt_packages[@]}"; do

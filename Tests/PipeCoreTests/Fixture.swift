@@ -10,6 +10,8 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case file
     /// A bucket of a real moto S3 server on loopback.
     case s3
+    /// A folder on a real OpenSSH sshd on loopback (root, key auth).
+    case sftp
 
     var testDescription: String { rawValue }
 }
@@ -50,6 +52,14 @@ final class PipeFixture {
                 "credentials": ["aws_access_key_id": "testing", "aws_secret_access_key": "testing"],
             ]
             remote = s3
+        case .sftp:
+            let server = try await SSHServer.shared.server()
+            remoteSettings = [
+                "protocol": "sftp", "location": .string("127.0.0.1:\(server.port)"),
+                "options": ["remotepath": .string(remoteFolder)],
+                "credentials": ["username": "root", "private_key_path": .string(server.clientKeyPath)],
+            ]
+            remote = SFTPRemote(server.configuration(root: remoteFolder))
         }
     }
 
@@ -85,7 +95,7 @@ final class PipeFixture {
     /// Puts a file on the remote behind the engine's back (another user's push).
     func writeRemote(_ name: String, _ text: String) async throws {
         switch backend {
-        case .file:
+        case .file, .sftp:
             try write(remoteFolder + "/" + name, text)
         case .s3:
             let staging = root + "/staging-" + UUID().uuidString
