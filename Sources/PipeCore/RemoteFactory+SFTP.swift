@@ -17,7 +17,8 @@ extension RemoteFactory {
     {
         let (host, port) = try sftpHost(settings.location)
         guard let remotepath = settings.remotepath, !remotepath.isEmpty else {
-            throw SettingsError(field: "options.remotepath", reason: "required for sftp pipes: the folder on the server")
+            throw SettingsError(
+                field: "options.remotepath", reason: "required for sftp pipes: the folder on the server")
         }
         let credentials = settings.credentials(write: write)
         func text(_ key: String) -> String? {

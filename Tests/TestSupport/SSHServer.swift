@@ -20,14 +20,16 @@ public final class SSHServer: @unchecked Sendable {
     public let hostPublicKey: String
     /// `SHA256:…`, as `ssh-keygen -l` shows it.
     public let hostFingerprint: String
-    private let process = Process()
+    private var pid: pid_t = 0
+    private var exited = false
     private let ownsFolder: Bool
 
     /// Starts a server; `reusing` another server's folder keeps its keys (a restart).
     public init(reusing previous: SSHServer? = nil, port requestedPort: Int? = nil) throws {
         let sshd = "/usr/sbin/sshd"
         guard FileManager.default.isExecutableFile(atPath: sshd) else {
-            throw TestSetupError(description: "\(sshd) is missing: apt-get install openssh-server (scripts/install-deps.sh)")
+            throw TestSetupError(
+                description: "\(sshd) is missing: apt-get install openssh-server (scripts/install-deps.sh)")
         }
         ownsFolder = previous == nil
         folder = previous?.folder ?? NSTemporaryDirectory() + "datapipe-sshd-" + UUID().uuidString
@@ -40,7 +42,8 @@ public final class SSHServer: @unchecked Sendable {
         }
         hostPublicKey = try String(contentsOfFile: folder + "/host_ed25519.pub", encoding: .utf8)
             .trimmingCharacters(in: .whitespacesAndNewlines)
-        let listed = String(decoding: try runProgram("/usr/bin/ssh-keygen", ["-l", "-f", folder + "/host_ed25519.pub"]), as: UTF8.self)
+        let listed = String(
+            decoding: try runProgram("/usr/bin/ssh-keygen", ["-l", "-f", folder + "/host_ed25519.pub"]), as: UTF8.self)
         hostFingerprint = String(listed.split(separator: " ")[1])
         try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
         port = try requestedPort ?? Self.freePort()
@@ -63,15 +66,10 @@ public final class SSHServer: @unchecked Sendable {
             """
         try config.write(toFile: folder + "/sshd_config", atomically: true, encoding: .utf8)
         // setpriv: the server dies with this process even when it is killed.
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/setpriv")
-        process.arguments = ["--pdeathsig", "KILL", "--", sshd, "-D", "-e", "-f", folder + "/sshd_config", "-p", String(port)]
-        FileManager.default.createFile(atPath: folder + "/sshd.log", contents: nil)
-        let log = try FileHandle(forWritingTo: URL(fileURLWithPath: folder + "/sshd.log"))
-        log.seekToEndOfFile()
-        process.standardError = log
-        process.standardOutput = log
-        process.standardInput = FileHandle.nullDevice
-        try process.run()
+        pid = try spawn(
+            "/usr/bin/setpriv",
+            ["--pdeathsig", "KILL", "--", sshd, "-D", "-e", "-f", folder + "/sshd_config", "-p", String(port)],
+            output: folder + "/sshd.log")
         try waitUntilListening()
     }
 
@@ -85,10 +83,16 @@ public final class SSHServer: @unchecked Sendable {
 
     /// Kills the server and every session process it forked (SIGKILL), at once.
     public func kill() {
-        guard process.isRunning else { return }
-        let root = process.processIdentifier
-        for pid in Self.descendants(of: root) + [root] { Glibc.kill(pid, SIGKILL) }
-        process.waitUntilExit()
+        guard !exited, pid > 0 else { return }
+        for process in Self.descendants(of: pid) + [pid] { Glibc.kill(process, SIGKILL) }
+        var status: Int32 = 0
+        _ = waitpid(pid, &status, 0)
+        exited = true
+    }
+
+    private var isRunning: Bool {
+        var status: Int32 = 0
+        return !exited && waitpid(pid, &status, WNOHANG) == 0
     }
 
     /// The settings of a key-auth remote as `user` (root by default).
@@ -101,8 +105,9 @@ public final class SSHServer: @unchecked Sendable {
     private func waitUntilListening() throws {
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline {
-            guard process.isRunning else {
-                throw TestSetupError(description: "sshd exited with \(process.terminationStatus): \(log)")
+            guard isRunning else {
+                exited = true
+                throw TestSetupError(description: "sshd exited: \(log)")
             }
             let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
             var address = sockaddr_in()
@@ -184,32 +189,56 @@ public final class SSHServer: @unchecked Sendable {
         let name = "datapipe-sftp"
         let password = "pw-" + UUID().uuidString
         if getpwnam(name) == nil {
-            try runProgram("/usr/sbin/useradd", ["--system", "--no-create-home", "--home-dir", "/tmp", "--shell", "/bin/sh", name])
+            try runProgram(
+                "/usr/sbin/useradd", ["--system", "--no-create-home", "--home-dir", "/tmp", "--shell", "/bin/sh", name])
         }
         try runProgram("/usr/sbin/chpasswd", [], input: "\(name):\(password)\n")
         return (name, password)
     }
 }
 
-/// Runs a program to completion; throws with its output unless it exits 0.
+/// Runs a program to completion (posix_spawn: Foundation's Process can
+/// hang in waitUntilExit when several run at once); throws with its output
+/// unless it exits 0.
 @discardableResult
 private func runProgram(_ program: String, _ arguments: [String], input: String? = nil) throws -> Data {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: program)
-    process.arguments = arguments
-    let output = Pipe()
-    process.standardOutput = output
-    process.standardError = output
-    let stdin = Pipe()
-    process.standardInput = stdin
-    try process.run()
-    if let input { stdin.fileHandleForWriting.write(Data(input.utf8)) }
-    try stdin.fileHandleForWriting.close()
-    let data = output.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    guard process.terminationStatus == 0 else {
+    let scratch = NSTemporaryDirectory() + "datapipe-run-" + UUID().uuidString
+    defer {
+        unlink(scratch + ".out")
+        unlink(scratch + ".in")
+    }
+    try Data((input ?? "").utf8).write(to: URL(fileURLWithPath: scratch + ".in"))
+    let pid = try spawn(program, arguments, input: scratch + ".in", output: scratch + ".out")
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0, errno == EINTR {}
+    let data = FileManager.default.contents(atPath: scratch + ".out") ?? Data()
+    guard status == 0 else {
         throw TestSetupError(
-            description: "\(program) \(arguments.joined(separator: " ")) failed: \(String(decoding: data, as: UTF8.self))")
+            description:
+                "\(program) \(arguments.joined(separator: " ")) failed: \(String(decoding: data, as: UTF8.self))")
     }
     return data
+}
+
+/// Starts `program` with stdin from `input` (else /dev/null) and stdout and
+/// stderr appended to `output`.
+private func spawn(_ program: String, _ arguments: [String], input: String = "/dev/null", output: String) throws
+    -> pid_t
+{
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, input, O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    let argv: [UnsafeMutablePointer<CChar>?] = ([program] + arguments).map { (text: String) in strdup(text) } + [nil]
+    let envp: [UnsafeMutablePointer<CChar>?] =
+        ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C"].map { (text: String) in strdup(text) } + [nil]
+    defer { for pointer in argv + envp { free(pointer) } }
+    var pid: pid_t = 0
+    let code = posix_spawn(&pid, program, &actions, nil, argv, envp)
+    guard code == 0 else {
+        throw TestSetupError(description: "cannot start \(program): \(String(cString: strerror(code)))")
+    }
+    return pid
 }

@@ -39,7 +39,8 @@ enum HostKeyCheck {
                 throw refusal(configuration, "cannot read the known hosts file \(path)")
             }
             let typemask = cssh2_knownhost_typemask(type)
-            let result = cssh2_knownhost_check(hosts, configuration.host, Int32(configuration.port), raw, length, typemask)
+            let result = cssh2_knownhost_check(
+                hosts, configuration.host, Int32(configuration.port), raw, length, typemask)
             switch result {
             case LIBSSH2_KNOWNHOST_CHECK_MATCH:
                 return
@@ -69,7 +70,8 @@ enum HostKeyCheck {
             throw refusal(configuration, "cannot record its host key")
         }
         let folder = (path as NSString).deletingLastPathComponent
-        try? FileManager.default.createDirectory(atPath: folder.isEmpty ? "." : folder, withIntermediateDirectories: true)
+        try? FileManager.default.createDirectory(
+            atPath: folder.isEmpty ? "." : folder, withIntermediateDirectories: true)
         let temporary = path + ".\(UInt32.random(in: 0...UInt32.max)).tmp"
         guard cssh2_knownhost_writefile(hosts, temporary) == 0, rename(temporary, path) == 0 else {
             unlink(temporary)

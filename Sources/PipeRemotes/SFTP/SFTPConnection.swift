@@ -146,8 +146,7 @@ final class SFTPConnection: @unchecked Sendable {
 
     // MARK: Login
 
-    private static func authenticate(_ session: OpaquePointer, _ configuration: SFTPConfiguration) throws(RemoteError)
-    {
+    private static func authenticate(_ session: OpaquePointer, _ configuration: SFTPConfiguration) throws(RemoteError) {
         let user = configuration.username
         let code: Int32
         let what: String

@@ -67,7 +67,8 @@ enum SocketConnector {
         let reason: String
         switch code {
         case ECONNREFUSED: reason = "connection refused: no SSH server listens on port \(port)"
-        case ETIMEDOUT: reason = "no answer within \(Int(configuration.connectTimeout)) s (host down or port \(port) filtered)"
+        case ETIMEDOUT:
+            reason = "no answer within \(Int(configuration.connectTimeout)) s (host down or port \(port) filtered)"
         case EHOSTUNREACH, ENETUNREACH: reason = "host unreachable"
         default: reason = "cannot connect: \(String(cString: strerror(code)))"
         }

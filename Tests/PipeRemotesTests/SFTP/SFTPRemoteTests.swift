@@ -71,7 +71,8 @@ struct SFTPRemoteTests {
         let listed = try await remote.list()
         #expect(listed.count == 11)
         for index in 0..<10 {
-            let back = try await remote.download("parts/\(index).bin", to: scratch.path + "/back\(index)", progress: nil)
+            let back = try await remote.download(
+                "parts/\(index).bin", to: scratch.path + "/back\(index)", progress: nil)
             #expect(back.md5 == (try scratch.md5("part\(index)")))
         }
         #expect(try leftovers(below: remoteRoot).isEmpty)
@@ -216,7 +217,9 @@ struct SFTPRemoteTests {
         #expect(try await again.list().isEmpty, "the interrupted upload is not listed")
         try await again.upload(source, as: "data/big.bin", progress: nil)
         #expect(try await again.list().map(\.filename) == ["data/big.bin"])
-        #expect(try FileCopy.md5(of: remoteRoot + "/data/big.bin", cancellation: CancellationFlag()) == (try scratch.md5("big.bin")))
+        #expect(
+            try FileCopy.md5(of: remoteRoot + "/data/big.bin", cancellation: CancellationFlag())
+                == (try scratch.md5("big.bin")))
     }
 
     @Test("the server killed mid-download: an error and no partial local file")
