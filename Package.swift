@@ -23,6 +23,7 @@ let package = Package(
         .systemLibrary(name: "CCrypto", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
         .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
         .systemLibrary(name: "CLinux"),
+        .systemLibrary(name: "CSSH2", pkgConfig: "libssh2", providers: [.apt(["libssh2-1-dev"])]),
         .target(name: "PipeJSON", dependencies: ["CJansson"]),
         .target(
             name: "PipeRemotes",
@@ -30,6 +31,7 @@ let package = Package(
                 "CCrypto",
                 "CCurl",
                 "CLinux",
+                "CSSH2",
                 "PipeJSON",
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

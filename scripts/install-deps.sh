@@ -4,7 +4,7 @@
 # what is missing. Needs root (or sudo) for apt-get.
 set -euo pipefail
 
-apt_packages=(pkg-config libjansson-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev jq socat python3 python3-pip python3-venv emacs-nox vsftpd openssl)
+apt_packages=(pkg-config libjansson-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev jq socat python3 python3-pip python3-venv emacs-nox vsftpd openssl libssh2-1-dev openssh-server)
 # setpriv, mount and umount, for the Faults suites (tmpfs, dropped capabilities).
 apt_packages+=(util-linux mount)
 

@@ -16,9 +16,7 @@ public enum RemoteFactory {
         case "ftp":
             return FTPRemote(try ftpConfiguration(settings, write: write))
         case "sftp":
-            throw SettingsError(
-                field: "protocol",
-                reason: "\(settings.protocolName) remotes are not available in this build yet (see README: status)")
+            return SFTPRemote(try sftpConfiguration(settings, write: write, profileDatabase: hashes.database.path))
         default:
             throw SettingsError(field: "protocol", reason: "\(settings.protocolName) pipes need server mode")
         }

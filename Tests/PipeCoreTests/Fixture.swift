@@ -12,6 +12,8 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case s3
     /// A folder on a real vsftpd on loopback (LIST + MDTM, no MLSD).
     case ftp
+    /// A folder on a real OpenSSH sshd on loopback (root, key auth).
+    case sftp
 
     var testDescription: String { rawValue }
 }
@@ -32,8 +34,10 @@ final class PipeFixture {
     /// ftp: the remote folder on the server's disk. ftp's crc is mtime-size
     /// (as d6tpipe's), blind to a same-size rewrite within one second, so
     /// `writeRemote` gives each write its own second, as edits by people have.
-    private var ftpDisk: String?
-    private var ftpClock = Date().timeIntervalSince1970.rounded(.down)
+    /// Where an (s)ftp remote's files are on disk: their crc is mtime-size, so
+    /// each remote write gets its own second there (`remoteClock`).
+    private var remoteDisk: String?
+    private var remoteClock = Date().timeIntervalSince1970.rounded(.down)
 
     init(_ backend: Backend = .file) async throws {
         self.backend = backend
@@ -66,7 +70,16 @@ final class PipeFixture {
                 "credentials": ["username": .string(FTPServer.username), "password": .string(FTPServer.password)],
             ]
             remote = FTPRemote(try server.configuration(root: folder))
-            ftpDisk = server.folder + folder
+            remoteDisk = server.folder + folder
+        case .sftp:
+            let server = try await SSHServer.shared.server()
+            remoteSettings = [
+                "protocol": "sftp", "location": .string("127.0.0.1:\(server.port)"),
+                "options": ["remotepath": .string(remoteFolder)],
+                "credentials": ["username": "root", "private_key_path": .string(server.clientKeyPath)],
+            ]
+            remote = SFTPRemote(server.configuration(root: remoteFolder))
+            remoteDisk = remoteFolder
         }
     }
 
@@ -102,16 +115,16 @@ final class PipeFixture {
     /// Puts a file on the remote behind the engine's back (another user's push).
     func writeRemote(_ name: String, _ text: String) async throws {
         switch backend {
-        case .file:
+        case .file, .sftp:
             try write(remoteFolder + "/" + name, text)
         case .s3, .ftp:
             let staging = root + "/staging-" + UUID().uuidString
             try write(staging, text)
             try await remote.upload(staging, as: name, progress: nil)
-            if let ftpDisk {
-                ftpClock += 1
-                try touch(ftpDisk + "/" + name, at: ftpClock)
-            }
+        }
+        if let remoteDisk {
+            remoteClock += 1
+            try touch(remoteDisk + "/" + name, at: remoteClock)
         }
     }
 
