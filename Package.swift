@@ -40,7 +40,7 @@ let package = Package(
         ),
         .target(
             name: "PipeRepo",
-            dependencies: ["PipeCore", "PipeJSON", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["PipeCore", "PipeJSON", "PipeRemotes", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
             name: "PipeRPC",
