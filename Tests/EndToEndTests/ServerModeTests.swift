@@ -117,6 +117,52 @@ struct ServerModeTests {
     }
 }
 
+extension ServerModeTests {
+    @Test("login retrieves the registered token; a taken name and an unknown token are typed errors without secrets")
+    func accountsAndTokens() async throws {
+        let server = try await RepoServer()
+        let bridge = try StdioBridge()
+        let rpc = bridge.rpc
+        _ = try await rpc.call(
+            "account.register",
+            params: #"{"username":"dana","email":"dana@example.org","password":"dana-pw-1","server":"\#(server.url)"}"#,
+            id: "1")
+        let registered = try await rpc.call("token.get", id: "2").resultObject?["token"] as? String
+        #expect(registered?.count == 64)
+        _ = try await rpc.call("token.set", params: #"{"token":null}"#, id: "3")
+        #expect(try await rpc.call("token.get", id: "4").resultObject?["token"] is NSNull)
+        let login = try await rpc.call(
+            "account.login", params: #"{"username":"dana","password":"dana-pw-1"}"#, id: "5")
+        #expect(login.resultObject?["server"] as? String == server.url)
+        #expect(try await rpc.call("token.get", id: "6").resultObject?["token"] as? String == registered)
+
+        let taken = try await rpc.call(
+            "account.register",
+            params: #"{"username":"dana","email":"other@example.org","password":"taken-pw-2"}"#, id: "7")
+        #expect(taken.errorType == "InvalidSettings")
+        #expect(taken.errorData?["status"] as? Int == 400)
+        #expect(taken.errorMessage?.contains("unique") == true)
+        #expect(!taken.text.contains("taken-pw-2"))
+        let wrongPassword = try await rpc.call(
+            "account.login", params: #"{"username":"dana","password":"wrong-pw-3"}"#, id: "8")
+        #expect(wrongPassword.error != nil)
+        #expect(!wrongPassword.text.contains("wrong-pw-3"))
+
+        let bogus = String(repeating: "0", count: 64)
+        _ = try await rpc.call("mode.switch", params: #"{"mode":"server"}"#, id: "9")
+        _ = try await rpc.call("token.set", params: #"{"token":"\#(bogus)"}"#, id: "10")
+        let unknown = try await rpc.call("pipes.list", id: "11")
+        #expect(unknown.errorType == "AuthRequired")
+        #expect(unknown.errorData?["status"] as? Int == 401)
+        #expect(!unknown.text.contains(bogus))
+        _ = try await rpc.call("mode.switch", params: #"{"mode":"local"}"#, id: "12")
+        let refused = try await rpc.call("mode.switch", params: #"{"mode":"server"}"#, id: "13")
+        #expect(refused.errorType == "AuthRequired")
+        #expect(try await rpc.call("mode.get", id: "14").resultObject?["mode"] as? String == "local")
+        try await bridge.expectCleanEnd()
+    }
+}
+
 /// `datapipe serve` on a free loopback port with a database in a scratch folder.
 final class RepoServer: Sendable {
     let directory: ScratchDirectory
