@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(
             name: "PipeServerTests",
             dependencies: [
-                "PipeServer", "PipeJSON",
+                "PipeServer", "PipeJSON", "PipeRepo", "PipeCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
