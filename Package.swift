@@ -102,7 +102,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["datapipe", "PipeJSON"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["datapipe", "PipeJSON", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -4,7 +4,9 @@
 # what is missing. Needs root (or sudo) for apt-get.
 set -euo pipefail
 
-apt_packages=(pkg-config libjansson-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev jq socat python3 python3-pip python3-venv emacs-nox)
+apt_packages=(pkg-config libjansson-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev jq socat python3 python3-pip python3-venv emacs-nox vsftpd openssl)
+# setpriv, mount and umount, for the Faults suites (tmpfs, dropped capabilities).
+apt_packages+=(util-linux mount)
 
 missing=()
 for package in "${apt_packages[@]}"; do
@@ -16,6 +18,12 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "installing: ${missing[*]}" >&2
     $sudo apt-get update -qq
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# The FTP tests run a real vsftpd (own config, loopback port) and log in as
+# this throwaway local user; they create it too, when run as root.
+if ! id datapipe-ftp >/dev/null 2>&1 && [ "$(id -u)" -eq 0 ]; then
+    useradd --no-create-home --home-dir / --shell /bin/sh datapipe-ftp
 fi
 
 # Python packages the tests use: moto's S3 server and botocore's SigV4 signer.

@@ -30,6 +30,9 @@ static inline CURLcode ccurl_setopt_header_callback(CURL *handle, size_t (*callb
 static inline CURLcode ccurl_setopt_seek_callback(CURL *handle, int (*callback)(void *, curl_off_t, int)) {
     return curl_easy_setopt(handle, CURLOPT_SEEKFUNCTION, callback);
 }
+static inline CURLcode ccurl_setopt_debug_callback(CURL *handle, int (*callback)(CURL *, curl_infotype, char *, size_t, void *)) {
+    return curl_easy_setopt(handle, CURLOPT_DEBUGFUNCTION, callback);
+}
 static inline CURLcode ccurl_getinfo_long(CURL *handle, CURLINFO info, long *value) {
     return curl_easy_getinfo(handle, info, value);
 }

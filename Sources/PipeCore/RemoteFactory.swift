@@ -13,7 +13,9 @@ public enum RemoteFactory {
             return FileRemote(root: Paths.expandingTilde(remotepath), fingerprints: hashes)
         case "s3":
             return S3Remote(try s3Configuration(settings, write: write))
-        case "sftp", "ftp":
+        case "ftp":
+            return FTPRemote(try ftpConfiguration(settings, write: write))
+        case "sftp":
             throw SettingsError(
                 field: "protocol",
                 reason: "\(settings.protocolName) remotes are not available in this build yet (see README: status)")

@@ -21,12 +21,15 @@ public enum FileCopy {
         _ source: String, to destination: String, durable: Bool = true, cancellation: CancellationFlag,
         progress: TransferProgress? = nil
     ) throws -> DownloadReceipt {
-        let input = open(source, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { throw FileSystemError(path: source) }
-        defer { close(input) }
-        let output = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard output >= 0 else { throw FileSystemError(path: destination) }
-        defer { close(output) }
+        try withDescriptors(reading: source, writing: destination) { input, output in
+            try hashingCopy(input, source, to: output, destination, durable: durable, cancellation, progress)
+        }
+    }
+
+    private static func hashingCopy(
+        _ input: CInt, _ source: String, to output: CInt, _ destination: String, durable: Bool,
+        _ cancellation: CancellationFlag, _ progress: TransferProgress?
+    ) throws -> DownloadReceipt {
         var hasher = MD5()
         var total: Int64 = 0
         var buffer = [UInt8](repeating: 0, count: chunkSize)
@@ -56,12 +59,15 @@ public enum FileCopy {
     public static func copyInKernel(
         _ source: String, to destination: String, cancellation: CancellationFlag, progress: TransferProgress? = nil
     ) throws -> Int64? {
-        let input = open(source, O_RDONLY | O_CLOEXEC)
-        guard input >= 0 else { throw FileSystemError(path: source) }
-        defer { close(input) }
-        let output = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard output >= 0 else { throw FileSystemError(path: destination) }
-        defer { close(output) }
+        try withDescriptors(reading: source, writing: destination) { input, output in
+            try kernelCopy(input, to: output, destination, cancellation, progress)
+        }
+    }
+
+    private static func kernelCopy(
+        _ input: CInt, to output: CInt, _ destination: String, _ cancellation: CancellationFlag,
+        _ progress: TransferProgress?
+    ) throws -> Int64? {
         var total: Int64 = 0
         while true {
             try cancellation.check()
@@ -76,6 +82,20 @@ public enum FileCopy {
             total += count
             progress?(total)
         }
+    }
+
+    /// Runs `body` with `source` open for reading and `destination` created
+    /// 0644 (or truncated) for writing; both are closed afterwards.
+    private static func withDescriptors<T>(
+        reading source: String, writing destination: String, _ body: (CInt, CInt) throws -> T
+    ) throws -> T {
+        let input = open(source, O_RDONLY | O_CLOEXEC)
+        guard input >= 0 else { throw FileSystemError(path: source) }
+        defer { close(input) }
+        let output = open(destination, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard output >= 0 else { throw FileSystemError(path: destination) }
+        defer { close(output) }
+        return try body(input, output)
     }
 
     /// Makes everything written to the file system holding `path` durable

@@ -10,6 +10,8 @@ enum Backend: String, CaseIterable, Sendable, CustomTestStringConvertible {
     case file
     /// A bucket of a real moto S3 server on loopback.
     case s3
+    /// A folder on a real vsftpd on loopback (LIST + MDTM, no MLSD).
+    case ftp
 
     var testDescription: String { rawValue }
 }
@@ -27,6 +29,11 @@ final class PipeFixture {
     let remoteSettings: JSONObject
     /// The remote, for setting up and inspecting it beside the engine.
     let remote: RemoteStore
+    /// ftp: the remote folder on the server's disk. ftp's crc is mtime-size
+    /// (as d6tpipe's), blind to a same-size rewrite within one second, so
+    /// `writeRemote` gives each write its own second, as edits by people have.
+    private var ftpDisk: String?
+    private var ftpClock = Date().timeIntervalSince1970.rounded(.down)
 
     init(_ backend: Backend = .file) async throws {
         self.backend = backend
@@ -50,6 +57,16 @@ final class PipeFixture {
                 "credentials": ["aws_access_key_id": "testing", "aws_secret_access_key": "testing"],
             ]
             remote = s3
+        case .ftp:
+            let server = try await FTPServer.plain.server()
+            let folder = "/pipe-" + UUID().uuidString.prefix(8).lowercased()
+            remoteSettings = [
+                "protocol": "ftp", "location": .string("127.0.0.1:\(server.port)"),
+                "options": ["remotepath": .string(folder)],
+                "credentials": ["username": .string(FTPServer.username), "password": .string(FTPServer.password)],
+            ]
+            remote = FTPRemote(try server.configuration(root: folder))
+            ftpDisk = server.folder + folder
         }
     }
 
@@ -87,10 +104,14 @@ final class PipeFixture {
         switch backend {
         case .file:
             try write(remoteFolder + "/" + name, text)
-        case .s3:
+        case .s3, .ftp:
             let staging = root + "/staging-" + UUID().uuidString
             try write(staging, text)
             try await remote.upload(staging, as: name, progress: nil)
+            if let ftpDisk {
+                ftpClock += 1
+                try touch(ftpDisk + "/" + name, at: ftpClock)
+            }
         }
     }
 

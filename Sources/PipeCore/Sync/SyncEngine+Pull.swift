@@ -90,12 +90,28 @@ extension SyncEngine {
         guard !selected.isEmpty else { return [] }
         let local = Dictionary(
             try await scanLocal(filter: .everything).map { ($0.filename, $0) }, uniquingKeysWith: { first, _ in first })
-        return selected.filter { file in
-            guard let here = local[file.filename] else { return false }
-            if let md5 = file.md5, here.md5 == md5 { return false }
-            guard let recorded = state.local[file.filename] else { return true }
-            return recorded.crc != here.crc
+        var conflicts: [RemoteFile] = []
+        for file in selected {
+            guard let here = local[file.filename] else { continue }
+            if let md5 = file.md5, here.md5 == md5 { continue }
+            if let recorded = state.local[file.filename] {
+                if recorded.crc != here.crc { conflicts.append(file) }
+            } else if file.md5 != nil || here.size != file.size {
+                conflicts.append(file)
+            } else if try await remoteMD5(of: file) != here.md5 {
+                conflicts.append(file)
+            }
         }
+        return conflicts
+    }
+
+    /// The content md5 of a remote file whose listing has none (ftp, sftp:
+    /// crc is mtime-size), by downloading it beside its target and dropping it.
+    private func remoteMD5(of file: RemoteFile) async throws -> String {
+        let partial = PartialFile.name(for: localPath(file.filename))
+        defer { unlink(partial) }
+        let remote = try workspace.openRemote(false)
+        return try await remote.download(file.filename, to: partial, progress: nil).md5
     }
 
     private func download(_ file: RemoteFile, from remote: RemoteStore, progress: TransferProgress?) async throws
