@@ -121,7 +121,7 @@ extension ServerModeTests {
     @Test("login retrieves the registered token; a taken name and an unknown token are typed errors without secrets")
     func accountsAndTokens() async throws {
         let server = try await RepoServer()
-        let bridge = try StdioBridge()
+        let bridge = try StdioBridge(["--log-level", "trace"])
         let rpc = bridge.rpc
         _ = try await rpc.call(
             "account.register",
@@ -160,6 +160,10 @@ extension ServerModeTests {
         #expect(refused.errorType == "AuthRequired")
         #expect(try await rpc.call("mode.get", id: "14").resultObject?["mode"] as? String == "local")
         try await bridge.expectCleanEnd()
+        let logs = String(decoding: try await bridge.process.stderr.waitForEnd(), as: UTF8.self)
+        for secret in ["dana-pw-1", "taken-pw-2", "wrong-pw-3", registered ?? "no token", bogus] {
+            #expect(!logs.contains(secret), "a secret in the bridge's trace log")
+        }
     }
 }
 
