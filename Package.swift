@@ -42,7 +42,7 @@ let package = Package(
         ),
         .target(
             name: "PipeRepo",
-            dependencies: ["PipeCore", "PipeJSON", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: ["PipeCore", "PipeJSON", "PipeRemotes", .product(name: "GRDB", package: "GRDB.swift")]
         ),
         .target(
             name: "PipeRPC",
@@ -100,7 +100,7 @@ let package = Package(
         .testTarget(
             name: "PipeServerTests",
             dependencies: [
-                "PipeServer", "PipeJSON",
+                "PipeServer", "PipeJSON", "PipeRepo", "PipeCore",
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),

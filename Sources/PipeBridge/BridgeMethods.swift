@@ -48,6 +48,12 @@ public enum BridgeMethods {
         PipeImportFiles.self,
         PipeImportDir.self,
         PipeReset.self,
+        ModeSwitch.self,
+        AccountRegister.self,
+        AccountLogin.self,
+        TokenGet.self,
+        TokenSet.self,
+        PermissionsSet.self,
     ]
 
     /// The bridge's method table, with the authentication gate: an

@@ -47,25 +47,34 @@ public final class BridgeSession: Sendable {
         return try ProfileDatabases.shared.open(ProfileDatabase.path(configFile: configFile, profile: profile))
     }
 
-    /// The repo API of the profile's mode. Server mode is not built yet.
-    func repo() throws -> LocalRepo {
+    /// The repo API of the profile's mode: the one place sessions choose
+    /// between the local database and the repo server.
+    func repo() throws -> any PipeRepository {
         let profile = try profile()
-        guard profile.mode == "local" else {
+        guard profile.mode == "server" else { return LocalRepo(database: try database()) }
+        return ServerRepo(client: try serverClient(profile))
+    }
+
+    /// The client for the profile's server, as its user (the profile's token).
+    func serverClient(_ profile: Profile? = nil) throws -> ServerClient {
+        let profile = try profile ?? self.profile()
+        guard let server = profile.server else {
             throw BridgeError(
-                .serverOnly,
-                "profile \(profile.name) is in server mode, which this build does not have yet; switch it to local mode",
-                facts: ["mode": .string(profile.mode)])
+                .invalidSettings, "profile \(profile.name) has no server URL; call mode.switch with a server",
+                facts: ["field": "server"])
         }
-        return LocalRepo(database: try database())
+        return ServerClient(server: server, token: profile.token)
     }
 
     func stateStore() throws -> StateStore { StateStore(database: try database()) }
 
     /// The sync engine of `pipe`, ready to scan, pull and push.
-    func engine(for pipe: String, concurrency: Int? = nil) throws -> SyncEngine {
-        guard let settings = try repo().get(pipe) else {
+    func engine(for pipe: String, concurrency: Int? = nil) async throws -> SyncEngine {
+        let repo = try repo()
+        guard let described = try await repo.get(pipe) else {
             throw BridgeError(.notFound, "no pipe named \(pipe)", facts: ["pipe": .string(pipe)])
         }
+        let settings = try await repo.withCredentials(described)
         let database = try database()
         let hashes = HashCache(database: database)
         let workspace = PipeWorkspace(

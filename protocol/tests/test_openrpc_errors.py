@@ -27,7 +27,11 @@ PIPE_PARAMS = {
     "pipe.reset": {"confirm": True},
     "pipe.update_settings": {"settings": {}},
 }
-PIPE_METHODS = sorted(n for n, m in METHODS.items() if m["params"] and m["params"][0]["name"] == "pipe")
+# Calls that only a repo server answers (ServerOnly in local mode).
+SERVER_ONLY = {"permissions.set"}
+PIPE_METHODS = sorted(
+    n for n, m in METHODS.items() if m["params"] and m["params"][0]["name"] == "pipe" and n not in SERVER_ONLY
+)
 REPO_METHODS = {
     "pipes.list": {},
     "pipes.get": {"name": "demo"},
@@ -68,14 +72,27 @@ def test_unknown_pipe_is_not_found(world: World, method_name: str):
 
 
 @pytest.mark.parametrize("method_name", PIPE_METHODS + sorted(REPO_METHODS))
-def test_server_mode_profile_is_server_only(world: World, method_name: str):
+def test_server_mode_without_server_names_the_field(world: World, method_name: str):
     world.demo()
     world.bridge.call("config.update", {"changes": {"mode": "server"}})
     params = dict(world.localize(REPO_METHODS.get(method_name, PIPE_PARAMS.get(method_name, {}))))
     if method_name in PIPE_METHODS:
         params["pipe"] = "demo"
     reply, _ = world.bridge.exchange(method_name, params)
-    check_error(method_name, reply, "ServerOnly", {"mode": "server"})
+    check_error(method_name, reply, "InvalidSettings", {"field": "server"})
+
+
+@pytest.mark.parametrize("method_name", sorted(SERVER_ONLY))
+def test_server_only_calls_in_local_mode(world: World, method_name: str):
+    world.demo()
+    reply, _ = world.bridge.exchange(method_name, {"pipe": "demo", "username": "bob", "role": "read"})
+    check_error(method_name, reply, "ServerOnly", {"mode": "local"})
+
+
+def test_unreachable_server_is_remote_error_naming_it(world: World):
+    world.profile()
+    reply, _ = world.bridge.exchange("mode.switch", {"mode": "server", "server": "http://127.0.0.1:9"})
+    check_error("mode.switch", reply, "RemoteError", {"server": "http://127.0.0.1:9", "kind": "unreachable"})
 
 
 @pytest.mark.parametrize("name", ["pipes.get", "pipes.delete"])
@@ -109,6 +126,14 @@ def test_invalid_settings_name_the_field(world: World, method_name: str, params:
     check_error(method_name, reply, "InvalidSettings", {"field": field})
 
 
+# The smallest valid params of the account, token, mode and permission calls.
+ACCOUNT_PARAMS = {
+    "account.register": {"username": "me", "email": "me@example.org", "password": "pw", "server": "http://127.0.0.1:9"},
+    "account.login": {"username": "me", "password": "pw", "server": "http://127.0.0.1:9"},
+    "token.set": {"token": "t"},
+    "mode.switch": {"mode": "local"},
+    "permissions.set": {"pipe": "demo", "username": "bob", "role": "read"},
+}
 CONFIG_FREE = {"rpc.discover", "session.ping", "session.authenticate", "session.configure"}
 
 
@@ -117,6 +142,7 @@ def test_unreadable_config_names_the_file(world: World, method_name: str):
     world.config.parent.mkdir(parents=True)
     world.config.write_text("{not json")
     params = dict(world.localize(REPO_METHODS.get(method_name, PIPE_PARAMS.get(method_name, {}))))
+    params.update(ACCOUNT_PARAMS.get(method_name, {}))
     if method_name in PIPE_METHODS:
         params["pipe"] = "demo"
     if method_name == "config.update":

@@ -12,18 +12,22 @@ through the bridge itself or written to disk.
 from __future__ import annotations
 
 import json
+import subprocess
 from pathlib import Path
 
 import jsonschema
 import pytest
 
-from bridge import OPENRPC, Bridge
+from bridge import OPENRPC, Bridge, binary
 
 DOCUMENT = json.loads(OPENRPC.read_text())
 METHODS = {m["name"]: m for m in DOCUMENT["methods"]}
 NOTIFICATIONS = {n["name"]: n for n in DOCUMENT["x-notifications"]}
 PLACEHOLDER_ROOTS = ("/home/me", "/mnt/share", "/data", "/tmp/export", "/tmp/new.csv")
 VALIDATOR = jsonschema.Draft7Validator
+# Server-mode examples name this server; it stands for a `datapipe serve` the
+# world starts on a free loopback port.
+SERVER_PLACEHOLDER = "http://repo.example.org"
 
 # Results compared as "the example's members are there with these values"
 # rather than equal: rpc.discover's example shows one member of the document.
@@ -39,6 +43,27 @@ class World:
         self.home.mkdir(parents=True)
         self.config = self.home / ".datapipe" / "cfg.json"
         self.bridge = Bridge(self.home, self.config)
+        self.serve: subprocess.Popen | None = None
+        self.server_url = SERVER_PLACEHOLDER
+
+    def server(self) -> str:
+        """Starts `datapipe serve` on a free loopback port (once); its URL."""
+        if self.serve is None:
+            self.serve = subprocess.Popen(
+                [binary(), "serve", "--listen", "127.0.0.1:0", "--db", str(self.root / "repo.sqlite")],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+            )
+            line = self.serve.stdout.readline()
+            assert line, "datapipe serve printed no port"
+            self.server_url = "http://127.0.0.1:{}".format(json.loads(line)["port"])
+        return self.server_url
+
+    def close(self) -> None:
+        self.bridge.close()
+        if self.serve is not None:
+            self.serve.terminate()
+            self.serve.wait(timeout=60)
 
     def place(self, placeholder: str) -> Path:
         """Where a placeholder path lives in this world."""
@@ -47,6 +72,8 @@ class World:
     def localize(self, value):
         """The value with every placeholder path moved under the world's root."""
         if isinstance(value, str):
+            if value == SERVER_PLACEHOLDER:
+                return self.server_url
             if any(value == p or value.startswith(p + "/") for p in PLACEHOLDER_ROOTS):
                 return str(self.place(value))
             return value
@@ -70,6 +97,21 @@ class World:
         self.profile()
         pipe = {"name": "demo", "protocol": "file", "options": {"remotepath": str(self.place("/mnt/share/demo"))}}
         pipe.update(settings)
+        self.bridge.call("pipes.upsert", {"settings": pipe})
+
+    def account(self) -> None:
+        """A profile registered as `me` on the world's server (still in local mode)."""
+        self.profile()
+        self.bridge.call(
+            "account.register",
+            {"username": "me", "email": "me@example.org", "password": "correct horse battery", "server": self.server()},
+        )
+
+    def server_demo(self) -> None:
+        """`me` in server mode, owning the pipe `demo` on the server."""
+        self.account()
+        self.bridge.call("mode.switch", {"mode": "server"})
+        pipe = {"name": "demo", "protocol": "file", "options": {"remotepath": str(self.place("/mnt/share/demo"))}}
         self.bridge.call("pipes.upsert", {"settings": pipe})
 
     def local(self, name: str, text: str = "1,2,3\n") -> None:
@@ -119,6 +161,12 @@ SETUPS = {
     "pipe.reset": lambda w: (w.demo(), w.remote("a.csv")),
     "pipe.delete_files": lambda w: (w.demo(), w.local("a.csv")),
     "pipe.import_files": lambda w: (w.demo(), w.write("/tmp/new.csv", "x\n")),
+    "mode.switch": World.account,
+    "account.register": lambda w: (w.profile(), w.server()),
+    "account.login": World.account,
+    "token.get": lambda w: (w.profile(), w.bridge.call("config.update", {"changes": {"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}})),
+    "token.set": World.profile,
+    "permissions.set": World.server_demo,
     "pipe.import_dir": lambda w: (w.demo(), w.write("/tmp/export/2026/a.csv", "a\n"), w.write("/tmp/export/2026/b.csv", "b\n")),
 }
 
@@ -140,7 +188,7 @@ def example_cases():
 def world(tmp_path):
     w = World(tmp_path)
     yield w
-    w.bridge.close()
+    w.close()
 
 
 @pytest.mark.parametrize("method_name, example", list(example_cases()))

@@ -8,7 +8,7 @@ public enum PipeFilepaths: BridgeMethod {
     public typealias Params = PipeFiles.Params
 
     public static func handle(_ params: Params, _ context: BridgeContext) async throws -> [String] {
-        let folder = try context.session.engine(for: params.pipe).workspace.folder
-        return try PipeFiles.syncedFiles(params, context).map { folder + "/" + $0.filename }
+        let folder = try await context.session.engine(for: params.pipe).workspace.folder
+        return try await PipeFiles.syncedFiles(params, context).map { folder + "/" + $0.filename }
     }
 }

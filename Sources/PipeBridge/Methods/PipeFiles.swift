@@ -19,11 +19,11 @@ public enum PipeFiles: BridgeMethod {
     }
 
     public static func handle(_ params: Params, _ context: BridgeContext) async throws -> [String] {
-        try syncedFiles(params, context).map(\.filename)
+        try await syncedFiles(params, context).map(\.filename)
     }
 
-    static func syncedFiles(_ params: Params, _ context: BridgeContext) throws -> [RemoteFile] {
-        let engine = try context.session.engine(for: params.pipe)
+    static func syncedFiles(_ params: Params, _ context: BridgeContext) async throws -> [RemoteFile] {
+        let engine = try await context.session.engine(for: params.pipe)
         let recorded = try engine.workspace.state.state(of: params.pipe).local.values
         let filtered = FileFilter(include: params.include, exclude: params.exclude).apply(Array(recorded))
         return try FileListing.sorted(filtered, by: params.sortby)

@@ -10,7 +10,7 @@ public enum PipePush: BridgeMethod {
     public typealias Params = TransferParams
 
     public static func handle(_ params: Params, _ context: BridgeContext) async throws -> TransferSummary {
-        let engine = try params.engine(context)
+        let engine = try await params.engine(context)
         var request = params.request
         if params.fromdb ?? false, request.files == nil {
             let recorded = try engine.workspace.state.state(of: params.pipe).local.keys

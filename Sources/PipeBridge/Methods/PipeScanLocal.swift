@@ -19,7 +19,7 @@ public enum PipeScanLocal: BridgeMethod {
     }
 
     public static func handle(_ params: Params, _ context: BridgeContext) async throws -> JSON {
-        let engine = try context.session.engine(for: params.pipe)
+        let engine = try await context.session.engine(for: params.pipe)
         let filter =
             params.include == nil && params.exclude == nil
             ? nil : FileFilter(include: params.include, exclude: params.exclude)

@@ -12,6 +12,6 @@ public enum PipeSchema: BridgeMethod {
     }
 
     public static func handle(_ params: Params, _ context: BridgeContext) async throws -> JSON {
-        try context.session.engine(for: params.pipe).workspace.settings.schema
+        try await context.session.engine(for: params.pipe).workspace.settings.schema
     }
 }

@@ -15,13 +15,13 @@ public enum PipeUpdateSettings: BridgeMethod {
     public static func handle(_ params: Params, _ context: BridgeContext) async throws -> JSON {
         var values = try params.settings.objectParam("settings")
         let repo = try context.session.repo()
-        guard try repo.get(params.pipe) != nil else {
+        guard try await repo.get(params.pipe) != nil else {
             throw BridgeError(.notFound, "no pipe named \(params.pipe)", facts: ["pipe": .string(params.pipe)])
         }
         if let renamed = values["name"], renamed != .string(params.pipe) {
             throw BridgeError(.invalidSettings, "a pipe cannot be renamed", facts: ["field": "name"])
         }
         values["name"] = .string(params.pipe)
-        return .object(try repo.upsert(values).settings.shown(reveal: false))
+        return .object(try await repo.upsert(values).settings.shown(reveal: false))
     }
 }

@@ -16,7 +16,7 @@ public enum PipesDelete: BridgeMethod {
 
     public static func handle(_ params: Params, _ context: BridgeContext) async throws -> Result {
         let session = context.session
-        guard try session.repo().delete(params.name) else {
+        guard try await session.repo().delete(params.name) else {
             throw BridgeError(.notFound, "no pipe named \(params.name)", facts: ["pipe": .string(params.name)])
         }
         try session.stateStore().forget(params.name)

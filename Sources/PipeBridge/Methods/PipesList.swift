@@ -18,7 +18,7 @@ public enum PipesList: BridgeMethod {
     }
 
     public static func handle(_ params: Params, _ context: BridgeContext) async throws -> JSON {
-        var pipes = try context.session.repo().all()
+        var pipes = try await context.session.repo().all()
         if params.parentOnly ?? false { pipes = pipes.filter { $0.parent == nil } }
         if params.namesOnly ?? true { return .array(pipes.map { .string($0.name) }) }
         return .array(pipes.map { .object($0.shown(reveal: false)) })

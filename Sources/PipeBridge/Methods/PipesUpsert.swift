@@ -17,7 +17,7 @@ public enum PipesUpsert: BridgeMethod {
 
     public static func handle(_ params: Params, _ context: BridgeContext) async throws -> Result {
         let values = try params.settings.objectParam("settings")
-        let (settings, created) = try context.session.repo().upsert(values)
+        let (settings, created) = try await context.session.repo().upsert(values)
         return Result(created: created, settings: .object(settings.shown(reveal: false)))
     }
 }

@@ -30,12 +30,12 @@ public struct TransferParams: Decodable, Sendable {
             files: files, include: include, exclude: exclude, nrecent: nrecent ?? 0, mode: mode ?? .default)
     }
 
-    func engine(_ context: BridgeContext) throws -> SyncEngine {
+    func engine(_ context: BridgeContext) async throws -> SyncEngine {
         if let concurrency, !(1...64).contains(concurrency) {
             throw RPCError.invalidParams(
                 "concurrency must be between 1 and 64, got \(concurrency)", path: "concurrency")
         }
-        return try context.session.engine(for: pipe, concurrency: concurrency)
+        return try await context.session.engine(for: pipe, concurrency: concurrency)
     }
 }
 

@@ -90,7 +90,13 @@ final class CurlTransfer: @unchecked Sendable {
             if !headers.contains(where: { $0.name.lowercased() == "content-type" }) {
                 headers.append(("Content-Type", ""))
             }
-        default: ccurl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, request.method)
+        default:
+            // PATCH and the like: sent as a POST (through the read callback) under another name.
+            if body.length > 0 {
+                ccurl_setopt_long(easy, CURLOPT_POST, 1)
+                ccurl_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(body.length))
+            }
+            ccurl_setopt_string(easy, CURLOPT_CUSTOMREQUEST, request.method)
         }
         for header in headers {
             headerList = curl_slist_append(headerList, Self.headerLine(header))

@@ -1,0 +1,210 @@
+import Foundation
+import Testing
+
+/// Server mode through the bridge against a real `datapipe serve`: accounts,
+/// the mode switch, pipes kept on the server, pull and push with the
+/// server's grants, and the errors clients match on.
+@Suite("Server mode over the bridge", .timeLimit(.minutes(3)))
+struct ServerModeTests {
+    @Test("register, switch to server, push as owner, share read, pull as reader, refuse a stranger, switch back")
+    func shareThroughServer() async throws {
+        let server = try await RepoServer()
+        let bridge = try StdioBridge()
+        let root = bridge.directory.path
+        let remote = root + "/remote"
+        try FileManager.default.createDirectory(atPath: remote, withIntermediateDirectories: true)
+        let rpc = bridge.rpc
+
+        // alice: registers, switches, defines the pipe and pushes.
+        _ = try await rpc.call("config.init", params: #"{"filerepo":"\#(root)/alice"}"#, id: "1")
+        let registered = try await rpc.call(
+            "account.register",
+            params:
+                #"{"username":"alice","email":"alice@example.org","password":"alice-pw-1","server":"\#(server.url)"}"#,
+            id: "2")
+        #expect(registered.resultObject?["username"] as? String == "alice")
+        #expect(registered.text.contains("token") == false)
+        let loaded = try await rpc.call("config.load", id: "3")
+        #expect(loaded.resultObject?["token"] as? String == "***")
+        let switched = try await rpc.call("mode.switch", params: #"{"mode":"server"}"#, id: "4")
+        #expect(switched.resultObject?["mode"] as? String == "server")
+        #expect(switched.resultObject?["username"] as? String == "alice")
+        let upsert = try await rpc.call(
+            "pipes.upsert",
+            params: #"{"settings":{"name":"shared","protocol":"file","options":{"remotepath":"\#(remote)"}}}"#,
+            id: "5")
+        #expect(upsert.resultObject?["created"] as? Bool == true)
+        try FileManager.default.createDirectory(atPath: root + "/alice/shared", withIntermediateDirectories: true)
+        try "1,2\n".write(toFile: root + "/alice/shared/a.csv", atomically: true, encoding: .utf8)
+        let pushed = try await rpc.call("pipe.push", params: #"{"pipe":"shared"}"#, id: "6")
+        #expect(pushed.resultObject?["files"] as? [String] == ["a.csv"])
+        #expect(FileManager.default.fileExists(atPath: remote + "/a.csv"))
+
+        // bob: a second profile and account, granted read by alice.
+        _ = try await rpc.call("session.configure", params: #"{"profile":"bob"}"#, id: "7")
+        _ = try await rpc.call("config.init", params: #"{"filerepo":"\#(root)/bob"}"#, id: "8")
+        _ = try await rpc.call(
+            "account.register",
+            params: #"{"username":"bob","email":"bob@example.org","password":"bob-pw-1","server":"\#(server.url)"}"#,
+            id: "9")
+        _ = try await rpc.call("mode.switch", params: #"{"mode":"server"}"#, id: "10")
+        let hidden = try await rpc.call("pipes.get", params: #"{"name":"shared"}"#, id: "11")
+        #expect(["PermissionDenied", "NotFound"].contains(hidden.errorType ?? ""))
+        _ = try await rpc.call("session.configure", params: #"{"profile":"default"}"#, id: "12")
+        let granted = try await rpc.call(
+            "permissions.set", params: #"{"pipe":"shared","username":"bob","role":"read"}"#, id: "13")
+        #expect(granted.error == nil)
+        _ = try await rpc.call("session.configure", params: #"{"profile":"bob"}"#, id: "14")
+        let listed = try await rpc.call("pipes.list", id: "15")
+        #expect(listed.result as? [String] == ["shared"])
+        let pulled = try await rpc.call("pipe.pull", params: #"{"pipe":"shared"}"#, id: "16")
+        #expect(pulled.resultObject?["files"] as? [String] == ["a.csv"])
+        #expect(try String(contentsOfFile: root + "/bob/shared/a.csv", encoding: .utf8) == "1,2\n")
+        try "bob".write(toFile: root + "/bob/shared/b.csv", atomically: true, encoding: .utf8)
+        let readOnly = try await rpc.call("pipe.push", params: #"{"pipe":"shared"}"#, id: "17")
+        #expect(readOnly.errorType == "PermissionDenied")
+        #expect(!FileManager.default.fileExists(atPath: remote + "/b.csv"))
+
+        // carol: no grant, so a permission error naming the server, never a token.
+        _ = try await rpc.call("session.configure", params: #"{"profile":"carol"}"#, id: "18")
+        _ = try await rpc.call("config.init", params: #"{"filerepo":"\#(root)/carol"}"#, id: "19")
+        _ = try await rpc.call(
+            "account.register",
+            params:
+                #"{"username":"carol","email":"carol@example.org","password":"carol-pw-1","server":"\#(server.url)"}"#,
+            id: "20")
+        _ = try await rpc.call("mode.switch", params: #"{"mode":"server"}"#, id: "21")
+        let refused = try await rpc.call("pipe.pull", params: #"{"pipe":"shared"}"#, id: "22")
+        #expect(refused.errorCode == -32002)
+        #expect(refused.errorType == "PermissionDenied")
+        #expect(refused.errorData?["status"] as? Int == 403)
+        #expect(refused.errorData?["server"] as? String == server.url)
+        let token = try await rpc.call("token.get", id: "23").resultObject?["token"] as? String
+        #expect(token?.count == 64)
+        #expect(!refused.text.contains(token ?? "no token"))
+        #expect(!FileManager.default.fileExists(atPath: root + "/carol/shared/a.csv"))
+
+        // Back to local mode: pipes come from the profile's own database again.
+        let local = try await rpc.call("mode.switch", params: #"{"mode":"local"}"#, id: "24")
+        #expect(local.resultObject?["mode"] as? String == "local")
+        #expect(try await rpc.call("pipes.list", id: "25").result as? [String] == [])
+        let serverOnly = try await rpc.call(
+            "permissions.set", params: #"{"pipe":"shared","username":"bob","role":"read"}"#, id: "26")
+        #expect(serverOnly.errorType == "ServerOnly")
+        try await bridge.expectCleanEnd()
+    }
+
+    @Test("mode.switch refuses server mode without a URL, and names an unreachable server")
+    func switchErrors() async throws {
+        let bridge = try StdioBridge()
+        let rpc = bridge.rpc
+        let missing = try await rpc.call("mode.switch", params: #"{"mode":"server"}"#, id: "1")
+        #expect(missing.errorType == "InvalidSettings")
+        #expect(missing.errorData?["field"] as? String == "server")
+        let port = try closedLoopbackPort()
+        let unreachable = try await rpc.call(
+            "mode.switch", params: #"{"mode":"server","server":"http://127.0.0.1:\#(port)"}"#, id: "2")
+        #expect(unreachable.errorType == "RemoteError")
+        #expect(unreachable.errorMessage?.contains("http://127.0.0.1:\(port)") == true)
+        #expect(try await rpc.call("mode.get", id: "3").resultObject?["mode"] as? String == "local")
+        let wrongLogin = try await rpc.call(
+            "account.login",
+            params: #"{"username":"nobody","password":"secret-pw","server":"http://127.0.0.1:\#(port)"}"#,
+            id: "4")
+        #expect(wrongLogin.errorType == "RemoteError")
+        #expect(!wrongLogin.text.contains("secret-pw"))
+        try await bridge.expectCleanEnd()
+    }
+}
+
+extension ServerModeTests {
+    @Test("login retrieves the registered token; a taken name and an unknown token are typed errors without secrets")
+    func accountsAndTokens() async throws {
+        let server = try await RepoServer()
+        let bridge = try StdioBridge(["--log-level", "trace"])
+        let rpc = bridge.rpc
+        _ = try await rpc.call(
+            "account.register",
+            params: #"{"username":"dana","email":"dana@example.org","password":"dana-pw-1","server":"\#(server.url)"}"#,
+            id: "1")
+        let registered = try await rpc.call("token.get", id: "2").resultObject?["token"] as? String
+        #expect(registered?.count == 64)
+        _ = try await rpc.call("token.set", params: #"{"token":null}"#, id: "3")
+        #expect(try await rpc.call("token.get", id: "4").resultObject?["token"] is NSNull)
+        let login = try await rpc.call(
+            "account.login", params: #"{"username":"dana","password":"dana-pw-1"}"#, id: "5")
+        #expect(login.resultObject?["server"] as? String == server.url)
+        #expect(try await rpc.call("token.get", id: "6").resultObject?["token"] as? String == registered)
+
+        let taken = try await rpc.call(
+            "account.register",
+            params: #"{"username":"dana","email":"other@example.org","password":"taken-pw-2"}"#, id: "7")
+        #expect(taken.errorType == "InvalidSettings")
+        #expect(taken.errorData?["status"] as? Int == 400)
+        #expect(taken.errorMessage?.contains("unique") == true)
+        #expect(!taken.text.contains("taken-pw-2"))
+        let wrongPassword = try await rpc.call(
+            "account.login", params: #"{"username":"dana","password":"wrong-pw-3"}"#, id: "8")
+        #expect(wrongPassword.error != nil)
+        #expect(!wrongPassword.text.contains("wrong-pw-3"))
+
+        let bogus = String(repeating: "0", count: 64)
+        _ = try await rpc.call("mode.switch", params: #"{"mode":"server"}"#, id: "9")
+        _ = try await rpc.call("token.set", params: #"{"token":"\#(bogus)"}"#, id: "10")
+        let unknown = try await rpc.call("pipes.list", id: "11")
+        #expect(unknown.errorType == "AuthRequired")
+        #expect(unknown.errorData?["status"] as? Int == 401)
+        #expect(!unknown.text.contains(bogus))
+        _ = try await rpc.call("mode.switch", params: #"{"mode":"local"}"#, id: "12")
+        let refused = try await rpc.call("mode.switch", params: #"{"mode":"server"}"#, id: "13")
+        #expect(refused.errorType == "AuthRequired")
+        #expect(try await rpc.call("mode.get", id: "14").resultObject?["mode"] as? String == "local")
+        try await bridge.expectCleanEnd()
+        let logs = String(decoding: try await bridge.process.stderr.waitForEnd(), as: UTF8.self)
+        for secret in ["dana-pw-1", "taken-pw-2", "wrong-pw-3", registered ?? "no token", bogus] {
+            #expect(!logs.contains(secret), "a secret in the bridge's trace log")
+        }
+    }
+}
+
+/// `datapipe serve` on a free loopback port with a database in a scratch folder.
+final class RepoServer: Sendable {
+    let directory: ScratchDirectory
+    let process: BridgeProcess
+    let url: String
+
+    init() async throws {
+        directory = try ScratchDirectory()
+        process = try BridgeProcess(
+            arguments: ["serve", "--listen", "127.0.0.1:0", "--db", directory.file("repo.sqlite")],
+            home: directory.path)
+        guard let stdout = process.stdout else { throw HarnessError("serve has no stdout") }
+        let line = try await stdout.waitForText(containing: "}")
+        guard let start = line.firstIndex(of: ":"), let end = line.firstIndex(of: "}"),
+            let port = Int(line[line.index(after: start)..<end].trimmingCharacters(in: .whitespaces))
+        else {
+            throw HarnessError("serve printed no port: \(line)")
+        }
+        url = "http://127.0.0.1:\(port)"
+    }
+
+    deinit { process.kill() }
+}
+
+/// A loopback port nothing listens on: bound, then closed.
+func closedLoopbackPort() throws -> Int {
+    let socket = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(socket) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) {
+        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
+            bind(socket, pointer, length) == 0 && getsockname(socket, pointer, &length) == 0
+        }
+    }
+    guard bound else { throw HarnessError("cannot bind a loopback port") }
+    return Int(UInt16(bigEndian: address.sin_port))
+}
