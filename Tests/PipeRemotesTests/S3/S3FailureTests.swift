@@ -75,7 +75,8 @@ struct S3FailureTests {
         let remote = S3Remote(quick, client: CurlHTTPClient(timeouts: timeouts))
         let start = ContinuousClock.now
         await #expect { try await remote.exists("x") } throws: { ($0 as? RemoteError)?.kind == .transient }
-        #expect(ContinuousClock.now - start < .seconds(60), "a hang would never end; 2 tries of a 1 s stall take seconds")
+        #expect(
+            ContinuousClock.now - start < .seconds(60), "a hang would never end; 2 tries of a 1 s stall take seconds")
     }
 }
 
