@@ -25,38 +25,37 @@ struct CrashSafetyTests {
         let first = try BridgeProcess.rpc(in: directory)
         let rpc = first.peer(.lines)
         _ = try await rpc.call("pipes.upsert", params: pipe, id: "1")
-        try rpc.send(#"{"jsonrpc":"2.0","id":"pull","method":"pipe.pull","params":{"pipe":"p","concurrency":1}}"#)
-        var killedEarly = false
-        while true {
-            let message = try await rpc.next()
-            // The first progress report comes with the first bytes moved: kill then.
-            // One transfer at a time over 150 MB leaves room to land the kill
-            // mid-pull even on a loaded machine (transfers are not fsynced each).
-            if let params = message.object?["params"] as? [String: Any], params["kind"] as? String == "report",
-                let done = params["files_done"] as? Int
-            {
-                first.signal(SIGKILL)
-                killedEarly = done < Self.fileCount
-                break
-            }
-            if message.object?["id"] != nil { break }  // finished before we could kill it
-        }
-        _ = try await first.waitForExit()
-        try #require(killedEarly, "the pull finished before the kill; make the files bigger")
-
         let folder = directory.path + "/datapipe/files/default/p"
+        try rpc.send(#"{"jsonrpc":"2.0","id":"pull","method":"pipe.pull","params":{"pipe":"p","concurrency":1}}"#)
+        // The bridge runs in slices of a few milliseconds (SIGCONT, SIGSTOP) until
+        // a first file has landed, and is killed while stopped: the kill lands
+        // mid-pull however fast or loaded the machine is.
+        var landedAtKill: [String] = []
+        for _ in 0..<20_000 {
+            first.signal(SIGSTOP)
+            landedAtKill = try Self.regularFiles(below: folder).filter { !$0.hasSuffix(".partial") }
+            if !landedAtKill.isEmpty { break }
+            first.signal(SIGCONT)
+            try await Task.sleep(for: .milliseconds(5))
+        }
+        first.signal(SIGKILL)
+        first.signal(SIGCONT)
+        _ = try await first.waitForExit()
+        try #require(!landedAtKill.isEmpty, "no file landed in 20,000 slices")
+        try #require(landedAtKill.count < Self.fileCount, "the pull finished within one slice")
+
         let landed = try Self.regularFiles(below: folder)
         for name in landed where !name.hasSuffix(".partial") {
             let content = try Data(contentsOf: URL(fileURLWithPath: folder + "/" + name))
             #expect(content == expected[name], "\(name) is at its target path but incomplete or wrong")
         }
-        #expect(landed.filter { !$0.hasSuffix(".partial") }.count < Self.fileCount)
+        #expect(landed.filter { !$0.hasSuffix(".partial") }.sorted() == landedAtKill.sorted())
 
         let second = try BridgeProcess.rpc(in: directory)
         let again = second.peer(.lines)
         let result = try await again.call("pipe.pull", params: #"{"pipe":"p"}"#, id: "2", timeout: .seconds(40))
         let pulled = try #require(result.resultObject?["files"] as? [String], "\(result)")
-        #expect(!pulled.isEmpty)
+        #expect(pulled.sorted() == expected.keys.filter { !landedAtKill.contains($0) }.sorted(), "exactly the rest")
         let final = try Self.regularFiles(below: folder)
         #expect(final.sorted() == expected.keys.sorted(), "every file present, no .partial left")
         for name in final {
