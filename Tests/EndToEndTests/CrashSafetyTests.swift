@@ -29,14 +29,21 @@ struct CrashSafetyTests {
         try rpc.send(#"{"jsonrpc":"2.0","id":"pull","method":"pipe.pull","params":{"pipe":"p","concurrency":1}}"#)
         // The bridge runs in slices of a few milliseconds (SIGCONT, SIGSTOP) until
         // a first file has landed, and is killed while stopped: the kill lands
-        // mid-pull however fast or loaded the machine is.
-        var landedAtKill: [String] = []
-        for _ in 0..<20_000 {
-            first.signal(SIGSTOP)
-            landedAtKill = try Self.regularFiles(below: folder).filter { !$0.hasSuffix(".partial") }
-            if !landedAtKill.isEmpty { break }
-            first.signal(SIGCONT)
-            try await Task.sleep(for: .milliseconds(5))
+        // mid-pull however fast or loaded the machine is. The slicing runs on a
+        // thread of its own: the test's task may wait long for a busy pool.
+        let landedAtKill = await withCheckedContinuation { (done: CheckedContinuation<[String], Never>) in
+            Thread {
+                var landed: [String] = []
+                for _ in 0..<20_000 {
+                    first.signal(SIGSTOP)
+                    Self.waitUntilStopped(first.pid)
+                    landed = (try? Self.regularFiles(below: folder).filter { !$0.hasSuffix(".partial") }) ?? []
+                    if !landed.isEmpty { break }
+                    first.signal(SIGCONT)
+                    usleep(2_000)
+                }
+                done.resume(returning: landed)
+            }.start()
         }
         first.signal(SIGKILL)
         first.signal(SIGCONT)
@@ -63,6 +70,23 @@ struct CrashSafetyTests {
         }
         second.closeStdin()
         #expect(try await second.waitForExit() == .exited(0))
+    }
+
+    /// SIGSTOP is delivered asynchronously: waits until every thread of
+    /// `pid` is stopped (state T), so nothing moves while the test looks.
+    static func waitUntilStopped(_ pid: pid_t) {
+        for _ in 0..<5_000 {
+            let tasks = (try? FileManager.default.contentsOfDirectory(atPath: "/proc/\(pid)/task")) ?? []
+            let running = tasks.contains { task in
+                guard let stat = try? String(contentsOfFile: "/proc/\(pid)/task/\(task)/stat", encoding: .utf8),
+                    let close = stat.lastIndex(of: ")")
+                else { return false }  // gone
+                let state = stat[stat.index(close, offsetBy: 2)]
+                return state != "T" && state != "t" && state != "Z" && state != "X"
+            }
+            if !running { return }
+            usleep(200)
+        }
     }
 
     static func regularFiles(below folder: String) throws -> [String] {

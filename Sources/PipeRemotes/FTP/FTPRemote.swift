@@ -6,7 +6,7 @@ import Synchronization
 #endif
 
 /// A folder on an FTP server (explicit TLS with `tls`), over libcurl:
-/// passive mode, connections reused across requests (`FTPClient`), uploads
+/// passive mode, connections reused across requests (`FTPClient`, one per server), uploads
 /// to a hidden temporary name renamed into place (RNFR/RNTO), folders
 /// created as needed. crc is `mtime-size`, as d6tpipe's for (s)ftp.
 public struct FTPRemote: RemoteStore {
@@ -27,7 +27,7 @@ public struct FTPRemote: RemoteStore {
     public init(_ configuration: FTPConfiguration) {
         self.configuration = configuration
         login = configuration.login
-        client = .shared
+        client = .serving(login)
         knownFolders = KnownFolders(server: "\(configuration.username)@\(configuration.host):\(configuration.port)")
     }
 

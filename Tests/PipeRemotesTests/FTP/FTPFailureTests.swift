@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import TestSupport
 import Testing
 
@@ -145,6 +146,47 @@ struct FTPFailureTests {
         #expect(login?.kind == .transient)
     }
 
+    @Test("a hung server holds up only its own transfers: another server's go on meanwhile")
+    func hungServerIsolated() async throws {
+        let hung = try await FTPServer.dedicated(maxRate: 64 << 10)
+        var configuration = try hung.configuration(root: "/pipe")
+        configuration.connectSeconds = 3
+        configuration.stallSeconds = 3
+        try FileManager.default.createDirectory(atPath: hung.folder + "/pipe", withIntermediateDirectories: true)
+        try Data(count: 4 << 20).write(to: URL(fileURLWithPath: hung.folder + "/pipe/big.bin"))
+        let folder = try ScratchFolder()
+        let destination = folder.path + "/copy"
+        let small = try folder.write("small", size: 1000)
+        let progress = ProgressLog()
+        let stuck = FTPRemote(configuration)
+        let download = Task {
+            try await stuck.download("big.bin", to: destination, progress: { progress.add($0) })
+        }
+        try await waitUntil { progress.count > 0 }
+        hung.freeze(true)
+        defer { hung.freeze(false) }
+        // libcurl blocks the thread of the hung server's client (after the
+        // stalled transfer, at the QUIT of its connection): meanwhile another
+        // server answers within its own short stall limit, again and again.
+        let hungCallsEnded = Flag()
+        Task {
+            _ = try? await download.value
+            _ = try? await FTPRemote(configuration).exists("big.bin")
+            try? await Task.sleep(for: .seconds(3))
+            hungCallsEnded.raise()
+        }
+        var healthy = try await FTPServer.plain.server().configuration(root: "/isolated-" + UUID().uuidString.prefix(8))
+        healthy.stallSeconds = 10
+        let other = FTPRemote(healthy)
+        var uploaded = 0
+        repeat {
+            try await other.upload(small, as: "f\(uploaded)", progress: nil)
+            uploaded += 1
+        } while !hungCallsEnded.isRaised
+        #expect(try await other.list().count == uploaded)
+        await #expect(throws: RemoteError.self) { try await download.value }
+    }
+
     @Test("cancelling a slow download ends it promptly with CancellationError")
     func cancel() async throws {
         let server = try await FTPServer.dedicated(maxRate: 64 << 10)
@@ -161,6 +203,13 @@ struct FTPFailureTests {
         download.cancel()
         await #expect(throws: CancellationError.self) { try await download.value }
     }
+}
+
+/// A one-way signal between tasks.
+final class Flag: Sendable {
+    private let raised = Atomic(false)
+    func raise() { raised.store(true, ordering: .releasing) }
+    var isRaised: Bool { raised.load(ordering: .acquiring) }
 }
 
 /// Polls `condition` every 20 ms for up to 30 s.

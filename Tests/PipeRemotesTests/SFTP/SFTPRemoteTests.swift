@@ -252,15 +252,18 @@ struct SFTPRemoteTests {
             atPath: try scratch.write("big.bin", size: 32 << 20), toPath: scratch.path + "/remote.bin")
         let remote = SFTPRemote(server.configuration(root: scratch.path))
         let started = AsyncStream<Void>.makeStream()
+        let cancelled = DispatchSemaphore(value: 0)
         let destination = scratch.path + "/copy.partial"
         let task = Task {
             try await remote.download("remote.bin", to: destination) { _ in
                 started.continuation.yield()
-                usleep(50_000)  // slow enough that the cancellation lands mid-file
+                // The first chunk waits for the cancellation, so it lands mid-file on any machine.
+                _ = cancelled.wait(timeout: .now() + 60)
             }
         }
         for await _ in started.stream { break }
         task.cancel()
+        cancelled.signal()
         await #expect(throws: CancellationError.self) { try await task.value }
         #expect(!FileManager.default.fileExists(atPath: destination))
         #expect(try await remote.exists("remote.bin"), "the pool still works after a cancelled transfer")
