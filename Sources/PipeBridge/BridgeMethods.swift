@@ -51,9 +51,11 @@ public enum BridgeMethods {
         ModeSwitch.self,
         AccountRegister.self,
         AccountLogin.self,
+        AccountUnregister.self,
         TokenGet.self,
         TokenSet.self,
         PermissionsSet.self,
+        PermissionsList.self,
     ]
 
     /// The bridge's method table, with the authentication gate: an

@@ -73,6 +73,20 @@ public struct ServerRepo: PipeRepository {
         try await client.send("POST", Self.pipePath(name) + "permissions/", body: grant)
     }
 
+    /// `GET pipes/<name>/permissions/`: the pipe's own grants (owners and admins).
+    public func permissions(_ name: String) async throws -> [JSON] {
+        let path = Self.pipePath(name) + "permissions/"
+        guard case .array(let grants) = try await client.send("GET", path) else {
+            throw malformed(path, "a list of grants")
+        }
+        return grants
+    }
+
+    /// `DELETE accounts/<username>/`: removes the caller's own account.
+    public func unregister(_ username: String) async throws {
+        _ = try await client.send("DELETE", "accounts/" + username.addingPathEscapes() + "/")
+    }
+
     /// `GET /v1/api/`: the username the token belongs to (nil when anonymous).
     public func whoami() async throws -> String? {
         try await client.send("GET", "").objectValue?["username"]?.stringValue

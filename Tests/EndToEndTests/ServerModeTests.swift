@@ -167,6 +167,68 @@ extension ServerModeTests {
     }
 }
 
+extension ServerModeTests {
+    @Test(
+        "permissions.list shows the pipe's grants to its owner only; account.unregister needs confirm, then the account is gone"
+    )
+    func grantsAndUnregister() async throws {
+        let server = try await RepoServer()
+        let bridge = try StdioBridge()
+        let rpc = bridge.rpc
+        let remote = bridge.directory.path + "/remote"
+        for (index, (profile, user)) in [("erin", "erin"), ("default", "fay")].enumerated() {
+            _ = try await rpc.call("session.configure", params: #"{"profile":"\#(profile)"}"#, id: "\(100 + index)")
+            _ = try await rpc.call(
+                "account.register",
+                params:
+                    #"{"username":"\#(user)","email":"\#(user)@example.org","password":"\#(user)-pw-1","server":"\#(server.url)"}"#,
+                id: "\(110 + index)")
+            _ = try await rpc.call("mode.switch", params: #"{"mode":"server"}"#, id: "\(120 + index)")
+        }
+        // fay (default profile) owns the pipe and grants erin read, and a future address write.
+        _ = try await rpc.call(
+            "pipes.upsert",
+            params: #"{"settings":{"name":"grants","protocol":"file","options":{"remotepath":"\#(remote)"}}}"#,
+            id: "1")
+        _ = try await rpc.call(
+            "permissions.set", params: #"{"pipe":"grants","username":"erin","role":"read"}"#, id: "2")
+        _ = try await rpc.call(
+            "permissions.set", params: #"{"pipe":"grants","email":"later@example.org","role":"write"}"#, id: "3")
+        let listed = try await rpc.call("permissions.list", params: #"{"pipe":"grants"}"#, id: "4")
+        let grants = try #require(listed.resultObject?["permissions"] as? [[String: Any]], "\(listed.text)")
+        #expect(grants.count == 2)
+        #expect(grants.contains { $0["username"] as? String == "erin" && $0["role"] as? String == "read" })
+        #expect(grants.contains { $0["email"] as? String == "later@example.org" && $0["role"] as? String == "write" })
+
+        // erin may read the pipe but not see who else may.
+        _ = try await rpc.call("session.configure", params: #"{"profile":"erin"}"#, id: "5")
+        let hidden = try await rpc.call("permissions.list", params: #"{"pipe":"grants"}"#, id: "6")
+        #expect(hidden.errorType == "PermissionDenied")
+
+        // erin leaves: confirm first, then the token is gone from the profile and the server.
+        let unconfirmed = try await rpc.call(
+            "account.unregister", params: #"{"username":"erin","confirm":false}"#, id: "7")
+        #expect(unconfirmed.errorType == "ConfirmationRequired")
+        let token = try await rpc.call("token.get", id: "8").resultObject?["token"] as? String
+        #expect(token?.count == 64)
+        let gone = try await rpc.call("account.unregister", params: #"{"username":"erin","confirm":true}"#, id: "9")
+        #expect(gone.resultObject?["username"] as? String == "erin", "\(gone.text)")
+        #expect(try await rpc.call("token.get", id: "10").resultObject?["token"] is NSNull)
+        let login = try await rpc.call(
+            "account.login", params: #"{"username":"erin","password":"erin-pw-1"}"#, id: "11")
+        #expect(login.error != nil, "the account no longer exists")
+        _ = try await rpc.call("token.set", params: #"{"token":"\#(token ?? "")"}"#, id: "12")
+        #expect(try await rpc.call("pipes.list", id: "13").errorType == "AuthRequired")
+
+        // Only yourself: fay cannot unregister someone else.
+        _ = try await rpc.call("session.configure", params: #"{"profile":"default"}"#, id: "14")
+        let other = try await rpc.call("account.unregister", params: #"{"username":"erin","confirm":true}"#, id: "15")
+        #expect(other.error != nil)
+        #expect(try await rpc.call("permissions.list", params: #"{"pipe":"grants"}"#, id: "16").error == nil)
+        try await bridge.expectCleanEnd()
+    }
+}
+
 /// `datapipe serve` on a free loopback port with a database in a scratch folder.
 final class RepoServer: Sendable {
     let directory: ScratchDirectory

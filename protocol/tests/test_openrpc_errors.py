@@ -28,7 +28,7 @@ PIPE_PARAMS = {
     "pipe.update_settings": {"settings": {}},
 }
 # Calls that only a repo server answers (ServerOnly in local mode).
-SERVER_ONLY = {"permissions.set"}
+SERVER_ONLY = {"permissions.set", "permissions.list", "account.unregister"}
 PIPE_METHODS = sorted(
     n for n, m in METHODS.items() if m["params"] and m["params"][0]["name"] == "pipe" and n not in SERVER_ONLY
 )
@@ -85,7 +85,7 @@ def test_server_mode_without_server_names_the_field(world: World, method_name: s
 @pytest.mark.parametrize("method_name", sorted(SERVER_ONLY))
 def test_server_only_calls_in_local_mode(world: World, method_name: str):
     world.demo()
-    reply, _ = world.bridge.exchange(method_name, {"pipe": "demo", "username": "bob", "role": "read"})
+    reply, _ = world.bridge.exchange(method_name, ACCOUNT_PARAMS[method_name])
     check_error(method_name, reply, "ServerOnly", {"mode": "local"})
 
 
@@ -133,6 +133,8 @@ ACCOUNT_PARAMS = {
     "token.set": {"token": "t"},
     "mode.switch": {"mode": "local"},
     "permissions.set": {"pipe": "demo", "username": "bob", "role": "read"},
+    "permissions.list": {"pipe": "demo"},
+    "account.unregister": {"username": "me", "confirm": True},
 }
 CONFIG_FREE = {"rpc.discover", "session.ping", "session.authenticate", "session.configure"}
 

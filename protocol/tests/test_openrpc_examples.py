@@ -167,6 +167,11 @@ SETUPS = {
     "token.get": lambda w: (w.profile(), w.bridge.call("config.update", {"changes": {"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}})),
     "token.set": World.profile,
     "permissions.set": World.server_demo,
+    "permissions.list": lambda w: (
+        w.server_demo(),
+        w.bridge.call("permissions.set", {"pipe": "demo", "email": "bob@example.org", "role": "read"}),
+    ),
+    "account.unregister": World.server_demo,
     "pipe.import_dir": lambda w: (w.demo(), w.write("/tmp/export/2026/a.csv", "a\n"), w.write("/tmp/export/2026/b.csv", "b\n")),
 }
 

@@ -28,6 +28,93 @@ class RPCMethods:
     def _invoke(self, method: str, params: Dict[str, Any], progress: ProgressArg, timeout: Optional[float]) -> Any:
         raise NotImplementedError
 
+    def account_login(
+        self,
+        username: str,
+        password: str,
+        server: Optional[str] = None,
+        *,
+        progress_token: Any = None,
+        progress: ProgressArg = None,
+        timeout: Optional[float] = None,
+    ) -> Any:
+        """Retrieves the account's existing token from the repo server (d6tpipe's login/forgotToken)
+        and stores it in the profile.
+
+        Params:
+        - ``username`` (str, required): The account.
+        - ``password`` (str, required): Never logged nor echoed.
+        - ``server`` (str): The repo server's base URL; stored in the profile. Default: the profile's
+          `server`.
+
+        Calls ``account.login``; errors: -32001, -32007, -32006.
+        """
+        params = {
+            "username": username,
+            "password": password,
+            "server": server,
+            "progress_token": progress_token,
+        }
+        return self._invoke("account.login", params, progress, timeout)
+
+    def account_register(
+        self,
+        username: str,
+        email: str,
+        password: str,
+        server: Optional[str] = None,
+        *,
+        progress_token: Any = None,
+        progress: ProgressArg = None,
+        timeout: Optional[float] = None,
+    ) -> Any:
+        """Registers an account on the repo server and stores its token and username in the profile.
+        The answer does not carry the token.
+
+        Params:
+        - ``username`` (str, required): Letters, digits and @.+-_; not `public`.
+        - ``email`` (str, required): The account's email address (unique).
+        - ``password`` (str, required): Never logged nor echoed.
+        - ``server`` (str): The repo server's base URL; stored in the profile. Default: the profile's
+          `server`.
+
+        Calls ``account.register``; errors: -32001, -32007, -32006.
+        """
+        params = {
+            "username": username,
+            "email": email,
+            "password": password,
+            "server": server,
+            "progress_token": progress_token,
+        }
+        return self._invoke("account.register", params, progress, timeout)
+
+    def account_unregister(
+        self,
+        username: str,
+        confirm: bool,
+        *,
+        progress_token: Any = None,
+        progress: ProgressArg = None,
+        timeout: Optional[float] = None,
+    ) -> Any:
+        """Deletes the profile's own account on the repo server (d6tpipe's `unregister`), then
+        removes its token from the profile. Server mode only; needs `confirm: true`.
+
+        Params:
+        - ``username`` (str, required): The profile's own username (the server refuses anyone else's).
+        - ``confirm`` (bool, required): Must be true: the account, its pipes' ownership and its grants
+          go.
+
+        Calls ``account.unregister``; errors: -32001, -32002, -32007, -32006, -32009, -32008.
+        """
+        params = {
+            "username": username,
+            "confirm": confirm,
+            "progress_token": progress_token,
+        }
+        return self._invoke("account.unregister", params, progress, timeout)
+
     def config_init(
         self,
         filerepo: Optional[str] = None,
@@ -112,6 +199,89 @@ class RPCMethods:
         Calls ``mode.get``; errors: -32001, -32007.
         """
         return self._invoke("mode.get", {"progress_token": progress_token}, progress, timeout)
+
+    def mode_switch(
+        self,
+        mode: str,
+        server: Optional[str] = None,
+        *,
+        progress_token: Any = None,
+        progress: ProgressArg = None,
+        timeout: Optional[float] = None,
+    ) -> Any:
+        """Moves the session's profile between local and server mode (stored as `mode` and
+        `server`). Server mode needs a server URL that answers; the sync state stays local.
+
+        Params:
+        - ``mode`` (str, required): The mode to switch to.
+        - ``server`` (str): The repo server's base URL; stored in the profile. Default: the profile's
+          `server`.
+
+        Calls ``mode.switch``; errors: -32001, -32007, -32006.
+        """
+        params = {
+            "mode": mode,
+            "server": server,
+            "progress_token": progress_token,
+        }
+        return self._invoke("mode.switch", params, progress, timeout)
+
+    def permissions_list(
+        self,
+        pipe: str,
+        *,
+        progress_token: Any = None,
+        progress: ProgressArg = None,
+        timeout: Optional[float] = None,
+    ) -> Any:
+        """A pipe's own grants (by username, email or `public`) with their expiry. Server mode only;
+        owners and admins.
+
+        Params:
+        - ``pipe`` (str, required): The pipe.
+
+        Calls ``permissions.list``; errors: -32001, -32002, -32003, -32007, -32006, -32009.
+        """
+        params = {
+            "pipe": pipe,
+            "progress_token": progress_token,
+        }
+        return self._invoke("permissions.list", params, progress, timeout)
+
+    def permissions_set(
+        self,
+        pipe: str,
+        role: str,
+        username: Optional[str] = None,
+        email: Optional[str] = None,
+        expiration_date: Optional[str] = None,
+        *,
+        progress_token: Any = None,
+        progress: ProgressArg = None,
+        timeout: Optional[float] = None,
+    ) -> Any:
+        """Grants read, write or admin on a pipe to a username or an email address (people who
+        register later included), or revokes it. Server mode only; owners and admins.
+
+        Params:
+        - ``pipe`` (str, required): The pipe.
+        - ``username`` (str): The grantee (`public` for everyone, read only). Give username or email.
+        - ``email`` (str): The grantee's email address.
+        - ``role`` (str, required): The access to give; `revoke` removes it.
+        - ``expiration_date`` (str): `YYYY-MM-DD` or an ISO 8601 date-time when the grant ends. Default:
+          never.
+
+        Calls ``permissions.set``; errors: -32001, -32002, -32003, -32007, -32006, -32009.
+        """
+        params = {
+            "pipe": pipe,
+            "username": username,
+            "email": email,
+            "role": role,
+            "expiration_date": expiration_date,
+            "progress_token": progress_token,
+        }
+        return self._invoke("permissions.set", params, progress, timeout)
 
     def pipe_delete_files(
         self,
@@ -848,11 +1018,57 @@ class RPCMethods:
 
 
 #: every bridge method and its Python name, as written above
+
+    def token_get(
+        self,
+        *,
+        progress_token: Any = None,
+        progress: ProgressArg = None,
+        timeout: Optional[float] = None,
+    ) -> Any:
+        """The profile's repo server token (null when none); `config.load` shows it as "***" unless
+        asked to reveal.
+
+        Calls ``token.get``; errors: -32001, -32007.
+        """
+        params = {
+            "progress_token": progress_token,
+        }
+        return self._invoke("token.get", params, progress, timeout)
+
+    def token_set(
+        self,
+        token: str,
+        *,
+        progress_token: Any = None,
+        progress: ProgressArg = None,
+        timeout: Optional[float] = None,
+    ) -> Any:
+        """Stores a repo server token in the profile (d6tpipe's setToken); null removes it.
+
+        Params:
+        - ``token`` (str, required): The token, or null.
+
+        Calls ``token.set``; errors: -32001, -32007.
+        """
+        params = {
+            "token": token,
+            "progress_token": progress_token,
+        }
+        return self._invoke("token.set", params, progress, timeout)
+
+
 METHOD_NAMES = {
+    "account.login": "account_login",
+    "account.register": "account_register",
+    "account.unregister": "account_unregister",
     "config.init": "config_init",
     "config.load": "config_load",
     "config.update": "config_update",
     "mode.get": "mode_get",
+    "mode.switch": "mode_switch",
+    "permissions.list": "permissions_list",
+    "permissions.set": "permissions_set",
     "pipe.delete_files": "pipe_delete_files",
     "pipe.filepaths": "pipe_filepaths",
     "pipe.files": "pipe_files",
@@ -879,4 +1095,6 @@ METHOD_NAMES = {
     "session.configure": "session_configure",
     "session.info": "session_info",
     "session.ping": "session_ping",
+    "token.get": "token_get",
+    "token.set": "token_set",
 }

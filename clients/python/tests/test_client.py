@@ -8,6 +8,7 @@ import os
 import signal
 import sys
 import socket
+import subprocess
 import threading
 import time
 import warnings
@@ -160,11 +161,58 @@ def test_confirmation_required(client, tmp_path):
         client.pipe_delete_files(pipe="p", scope="local", confirm=False)
 
 
-def test_server_only_profile(client):
-    client.config_update(changes={"mode": "server", "server": "http://127.0.0.1:9"})
+def test_server_only_calls_in_local_mode(client):
+    client.config_init()
     with pytest.raises(ServerOnlyError) as info:
-        client.pipes_list()
+        client.permissions_set("demo", "read", username="bob")
     assert info.value.code == -32009
+    assert info.value.data.get("mode") == "local"
+
+
+def test_unreachable_server_is_a_remote_error_naming_it(client):
+    client.config_update(changes={"mode": "server", "server": "http://127.0.0.1:9"})
+    with pytest.raises(E.RemoteError) as info:
+        client.pipes_list()
+    assert info.value.data.get("server") == "http://127.0.0.1:9"
+    assert info.value.data.get("kind") == "unreachable"
+
+
+@pytest.fixture
+def repo_server(binary, tmp_path):
+    """`datapipe serve` on a free loopback port; its URL."""
+    serve = subprocess.Popen(
+        [binary, "serve", "--listen", "127.0.0.1:0", "--db", str(tmp_path / "repo.sqlite")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        line = serve.stdout.readline()
+        assert line, "datapipe serve printed no port"
+        yield "http://127.0.0.1:{}".format(json.loads(line)["port"])
+    finally:
+        serve.terminate()
+        serve.wait(timeout=60)
+
+
+def test_server_mode_round_trip(client, repo_server, tmp_path):
+    client.config_init(filerepo=str(tmp_path / "files"))
+    account = client.account_register("ann", "ann@example.org", "ann-pw-1", server=repo_server)
+    assert account == {"username": "ann", "server": repo_server}
+    assert client.mode_switch("server")["mode"] == "server"
+    remote = tmp_path / "remote"
+    remote.mkdir()
+    created = client.pipes_upsert({"name": "shared", "protocol": "file", "options": {"remotepath": str(remote)}})
+    assert created["created"] is True
+    assert client.pipes_list() == ["shared"]
+    client.permissions_set("shared", "read", email="ben@example.org")
+    grants = client.permissions_list("shared")["permissions"]
+    assert [(g.get("email"), g["role"]) for g in grants] == [("ben@example.org", "read")]
+    with pytest.raises(ConfirmationRequiredError):
+        client.account_unregister("ann", False)
+    assert client.account_unregister("ann", True)["username"] == "ann"
+    assert client.token_get()["token"] is None
+    with pytest.raises(DatapipeError):
+        client.account_login("ann", "ann-pw-1")
 
 
 def test_error_mapping_covers_every_type():
