@@ -242,3 +242,7 @@ final class FTPTransfer: @unchecked Sendable {
         isReleased = true
     }
 }
+
+extension FTPTransfer: CurlMultiTransfer {
+    static var refusedByCurl: any Error { FTPTransportError(code: 0, reason: "libcurl refused a transfer") }
+}

@@ -237,3 +237,9 @@ func trimmed(_ text: Substring) -> Substring {
     else { return "" }
     return text[first...last]
 }
+
+extension CurlTransfer: CurlMultiTransfer {
+    static var refusedByCurl: any Error {
+        HTTPTransportError(code: 0, reason: "libcurl refused a transfer", isTransient: false)
+    }
+}
