@@ -4,7 +4,6 @@
 HOME, no AWS_* from outside, no d6tcollect submissions)."""
 
 import itertools
-import os
 import sys
 from pathlib import Path
 
@@ -13,28 +12,9 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "d6tpipe"))
 import sbs_harness as h  # noqa: E402  (first: isolates the process before d6tpipe is imported)
 from server_harness import DatapipeServer, Client  # noqa: E402
+from session_fixtures import moto, pytest_configure, pytest_unconfigure  # noqa: E402,F401  (hooks and fixture)
 
 _buckets = itertools.count(1)
-
-
-def pytest_configure(config):
-    if not config.option.basetemp:
-        config.option.basetemp = str(h.SESSION_TMP / "pytest")
-
-
-def pytest_unconfigure(config):
-    h.cleanup_session_tmp()
-
-
-@pytest.fixture(scope="session")
-def moto():
-    server = h.MotoServer(h.SESSION_TMP / "moto.log")
-    # d6tpipe builds boto3 clients through luigi, which takes no endpoint: boto3 reads AWS_ENDPOINT_URL.
-    os.environ.update(
-        AWS_ENDPOINT_URL=server.endpoint, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION="us-east-1")
-    yield server
-    server.stop()
 
 
 @pytest.fixture
