@@ -44,14 +44,7 @@ public struct FTPRemote: RemoteStore {
             throw RemoteError(
                 .invalidResponse, protocolName: protocolName, location: location, reason: "no data", file: name)
         }
-        do {
-            try await BlockingIO.run { _ in
-                guard fsync(descriptor) == 0 else { throw FileSystemError(path: destination) }
-            }
-        } catch let failure as FileSystemError {
-            throw localError(failure, file: name)
-        }
-        return receipt
+        return receipt  // made durable by the caller, once per batch (as for every remote)
     }
 
     /// STOR to `.<name>.datapipe-upload` beside the target (creating
