@@ -229,16 +229,17 @@ extension ServerModeTests {
     }
 }
 
-/// `datapipe serve` on a free loopback port with a database in a scratch folder.
+/// `datapipe serve` on a free loopback port with a database in a scratch
+/// folder, or on `database` (a restart on another server's file).
 final class RepoServer: Sendable {
     let directory: ScratchDirectory
     let process: BridgeProcess
     let url: String
 
-    init() async throws {
+    init(database: String? = nil) async throws {
         directory = try ScratchDirectory()
         process = try BridgeProcess(
-            arguments: ["serve", "--listen", "127.0.0.1:0", "--db", directory.file("repo.sqlite")],
+            arguments: ["serve", "--listen", "127.0.0.1:0", "--db", database ?? directory.file("repo.sqlite")],
             home: directory.path)
         guard let stdout = process.stdout else { throw HarnessError("serve has no stdout") }
         let line = try await stdout.waitForText(containing: "}")
