@@ -105,21 +105,33 @@ extension SFTPConnection {
             let size = configuration.chunkSize
             let buffer = UnsafeMutableRawPointer.allocate(byteCount: size, alignment: 16)
             defer { buffer.deallocate() }
+            // libssh2 splits a write into pipelined packets and returns what was
+            // acknowledged; the next call must pass the unacknowledged bytes again,
+            // and may pass more after them. buffer[start..<end] holds those bytes;
+            // it is topped up from the file while half of it is still in flight,
+            // so the pipeline never drains between chunks.
+            var start = 0
+            var end = 0
+            var atEnd = false
             var total: Int64 = 0
             while true {
                 try cancellation.check()
-                let count = try readFull(input, buffer, size, path: source, file: name)
-                if count == 0 { break }
-                var offset = 0
-                while offset < count {
-                    // libssh2 splits a large write into pipelined packets; the same bytes,
-                    // advanced by what was acknowledged, must be passed again.
-                    let written = libssh2_sftp_write(
-                        handle, (buffer + offset).assumingMemoryBound(to: CChar.self), count - offset)
-                    guard written >= 0 else { throw failure(written, doing: "writing \(temporaryPath)", file: name) }
-                    offset += written
+                if !atEnd, end - start <= size / 2 {
+                    if start > 0 {
+                        memmove(buffer, buffer + start, end - start)
+                        end -= start
+                        start = 0
+                    }
+                    let count = try readFull(input, buffer + end, size - end, path: source, file: name)
+                    atEnd = count < size - end
+                    end += count
                 }
-                total += Int64(count)
+                if start == end { break }
+                let written = libssh2_sftp_write(
+                    handle, (buffer + start).assumingMemoryBound(to: CChar.self), end - start)
+                guard written >= 0 else { throw failure(written, doing: "writing \(temporaryPath)", file: name) }
+                start += written
+                total += Int64(written)
                 progress?(total)
             }
             handleOpen = false
