@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import queue
 import re
@@ -123,3 +124,20 @@ def unix_bridge(binary, tmp_path, cfg):
         threading.Event().wait(0.05)
     yield bridge
     bridge.stop()
+
+
+@pytest.fixture
+def repo_server(binary, tmp_path):
+    """`datapipe serve` on a free loopback port; its URL."""
+    serve = subprocess.Popen(
+        [binary, "serve", "--listen", "127.0.0.1:0", "--db", str(tmp_path / "repo.sqlite")],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        line = serve.stdout.readline()
+        assert line, "datapipe serve printed no port"
+        yield "http://127.0.0.1:{}".format(json.loads(line)["port"])
+    finally:
+        serve.terminate()
+        serve.wait(timeout=60)

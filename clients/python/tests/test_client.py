@@ -8,7 +8,6 @@ import os
 import signal
 import sys
 import socket
-import subprocess
 import threading
 import time
 import warnings
@@ -175,23 +174,6 @@ def test_unreachable_server_is_a_remote_error_naming_it(client):
         client.pipes_list()
     assert info.value.data.get("server") == "http://127.0.0.1:9"
     assert info.value.data.get("kind") == "unreachable"
-
-
-@pytest.fixture
-def repo_server(binary, tmp_path):
-    """`datapipe serve` on a free loopback port; its URL."""
-    serve = subprocess.Popen(
-        [binary, "serve", "--listen", "127.0.0.1:0", "--db", str(tmp_path / "repo.sqlite")],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-    )
-    try:
-        line = serve.stdout.readline()
-        assert line, "datapipe serve printed no port"
-        yield "http://127.0.0.1:{}".format(json.loads(line)["port"])
-    finally:
-        serve.terminate()
-        serve.wait(timeout=60)
 
 
 def test_server_mode_round_trip(client, repo_server, tmp_path):

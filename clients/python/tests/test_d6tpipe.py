@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import datapipe_client.d6tpipe as d6tpipe
-from datapipe_client import InvalidSettingsError, NotFoundError, RemoteError, ServerOnlyError
+from datapipe_client import InvalidSettingsError, NotFoundError, PermissionDeniedError, RemoteError, ServerOnlyError
 
 # A script written the way d6tpipe's docs write them; only the import line differs.
 DOC_SCRIPT = textwrap.dedent(
@@ -326,25 +326,60 @@ def test_api_local_attributes(setup):
     assert api.list_pipes() == ["demo"]
 
 
-def test_api_client_is_server_only(tmp_path):
+def test_api_client_needs_a_server(tmp_path):
     d6tpipe.api.ConfigManager().init({"filerepo": str(tmp_path / "f")})
-    # a local-mode profile: the facade refuses, pointing at APILocal
+    # a profile without a server: repo calls are refused, pointing at APILocal
     with d6tpipe.APIClient() as api:
         with pytest.raises(ServerOnlyError, match="APILocal"):
             api.list_pipes()
         with pytest.raises(ServerOnlyError):
             d6tpipe.Pipe(api, "demo")
-        with pytest.raises(ServerOnlyError):
-            api.setToken("abc")
-    # a profile in server mode: the bridge asks its server, here one that cannot be reached
-    d6tpipe.api.ConfigManager(profile="cloud").init({"server": "http://127.0.0.1:9", "mode": "server", "token": "t"})
-    with d6tpipe.APIClient(profile="cloud") as api:
-        assert api.token == "t"
-        with pytest.raises(RemoteError) as info:
-            api.list_pipes()
-        assert info.value.data.get("server") == "http://127.0.0.1:9"
-        with pytest.raises(RemoteError):
-            d6tpipe.upsert_pipe(api, {"name": "demo"})
+        with pytest.raises(InvalidSettingsError):
+            api.setToken("abc")  # stored, but there is no server to use it on
+    # a profile whose server cannot be reached: the error names it
+    d6tpipe.api.ConfigManager(profile="cloud").init({"server": "http://127.0.0.1:9", "token": "t"})
+    with pytest.raises(RemoteError) as info:
+        d6tpipe.APIClient(profile="cloud")
+    assert info.value.data.get("server") == "http://127.0.0.1:9"
+
+
+def test_api_client_against_datapipe_serve(tmp_path, repo_server):
+    """d6tpipe's documented server workflow, with only the import line changed."""
+    remote = tmp_path / "remote"
+    remote.mkdir()
+    d6tpipe.api.ConfigManager(profile="ann").init({"server": repo_server, "filerepo": str(tmp_path / "ann")})
+    d6tpipe.api.ConfigManager(profile="ben").init({"server": repo_server, "filerepo": str(tmp_path / "ben")})
+    with d6tpipe.APIClient(profile="ann") as api, d6tpipe.APIClient(profile="ben") as api2:
+        assert api.token is None
+        api.register("ann", "ann@example.org", "ann-pw-1")
+        api2.register("ben", "ben@example.org", "ben-pw-1")
+        assert len(api.token) == 64 and api.username == "ann"
+        response, data = d6tpipe.upsert_pipe(
+            api, {"name": "vendor", "protocol": "file", "options": {"remotepath": str(remote)}})
+        assert response.status_code == 201 and data["owner"] == "ann"
+        pipe = d6tpipe.Pipe(api, "vendor")
+        (pipe.dirpath / "a.csv").write_text("1,2\n")
+        assert pipe.push() == ["a.csv"]
+        assert (remote / "a.csv").read_text() == "1,2\n"
+
+        assert api2.list_pipes() == []
+        response, grant = d6tpipe.upsert_permissions(api, "vendor", {"username": "ben", "role": "read"})
+        assert response.status_code == 201 and grant["role"] == "read"
+        assert api2.list_pipes() == ["vendor"]
+        pipe2 = d6tpipe.Pipe(api2, "vendor")
+        assert pipe2.pull() == ["a.csv"]
+        assert (pipe2.dirpath / "a.csv").read_text() == "1,2\n"
+        (pipe2.dirpath / "b.csv").write_text("ben's\n")
+        with pytest.raises(PermissionDeniedError):
+            pipe2.push()
+        assert not (remote / "b.csv").exists()
+
+    # a new APIClient on the profile uses its stored token; login retrieves the same one
+    with d6tpipe.APIClient(profile="ann") as again:
+        assert again.repo_mode == "server" and again.list_pipes() == ["vendor"]
+        token = again.token
+        again.login("ann", "ann-pw-1")
+        assert again.token == token
 
 
 def test_manual_config_override_warns(tmp_path):

@@ -254,20 +254,21 @@ class _APIBase:
 
     def _server_only(self, what: str) -> None:
         raise ServerOnlyError(
-            "{} needs a repo server; datapipe's server mode is not built yet".format(what),
+            "{} needs a repo server: use APIClient on a profile with a server "
+            "(ConfigManager(profile=...).init({{'server': URL}}))".format(what),
             data={"type": "ServerOnly", "call": what},
         )
 
     def setToken(self, token: str) -> None:
-        """Server mode only: raises ServerOnlyError in this build."""
+        """Server mode only (:class:`APIClient`): raises ServerOnlyError here."""
         self._server_only("setToken")
 
     def register(self, username: str, email: str, password: str) -> None:
-        """Server mode only: raises ServerOnlyError in this build."""
+        """Server mode only (:class:`APIClient`): raises ServerOnlyError here."""
         self._server_only("register")
 
     def login(self, username: str, password: str) -> None:
-        """Server mode only: raises ServerOnlyError in this build."""
+        """Server mode only (:class:`APIClient`): raises ServerOnlyError here."""
         self._server_only("login")
 
     forgotToken = login
@@ -289,16 +290,18 @@ class APILocal(_APIBase):
 
 
 class APIClient(_APIBase):
-    """d6tpipe's ``APIClient``: the pipes live on a repo server.
+    """d6tpipe's ``APIClient``: the pipes live on the repo server named by the
+    profile's ``server`` (``datapipe serve``, or any server speaking d6tpipe's
+    REST API), reached as the profile's user.
 
-    datapipe's server mode is **not built yet**.  The object can be
-    constructed (so scripts get as far as d6tpipe's did), but every repo call
-    made through it (``list_pipes``, ``Pipe(api, ...)``, ``upsert_pipe``, ...)
-    raises :class:`~datapipe_client.errors.ServerOnlyError`: from the bridge
-    when the profile is in server mode, and from the facade when the profile
-    is in local mode (use :class:`APILocal` for that).  ``token`` is accepted
-    and ignored; account calls (``register``, ``login``, ``setToken``) raise
-    ServerOnlyError too.
+    ``APIClient(token='config', config=None, profile=None, filecfg=None)``:
+    with a token (the profile's, or one given here, which is stored) the
+    bridge switches the profile to server mode at once, checking the token
+    with the server.  Without one, call ``register``, ``login`` (alias
+    ``forgotToken``) or ``setToken`` first, as with d6tpipe.  Repo calls on a
+    profile that is not in server mode raise
+    :class:`~datapipe_client.errors.ServerOnlyError` (for the embedded repo,
+    use :class:`APILocal`).
     """
 
     mode = "server"
@@ -313,13 +316,49 @@ class APIClient(_APIBase):
         binary: Optional[str] = None,
     ):
         super().__init__(config=config, profile=profile, filecfg=filecfg, binary=binary)
-        self.token = self.cfg.get("token") if token == "config" else token
+        try:
+            if token not in ("config", None):
+                self.client.token_set(token)
+            self.token = self.cfg.get("token") if token == "config" else token
+            if self.token and self.cfg.get("server"):
+                self._use_server()
+        except BaseException:
+            self.close()
+            raise
+
+    def _use_server(self) -> None:
+        """Switches the profile to server mode (the bridge checks the token) and reloads it."""
+        switched = self.client.mode_switch("server")
+        self.repo_mode = switched.get("mode")
+        self.username = switched.get("username")
+        self.cfg = dict(self.client.config_load(reveal=True))
+        self.cfg["filerepo"] = self.filerepo
+        self.token = self.cfg.get("token")
+
+    def register(self, username: str, email: str, password: str) -> None:
+        """Registers the account on the profile's server, stores its token and switches to it."""
+        self.client.account_register(username, email, password)
+        self._use_server()
+
+    def login(self, username: str, password: str) -> None:
+        """Retrieves the account's token from the server (d6tpipe's ``login`` and ``forgotToken``)."""
+        self.client.account_login(username, password)
+        self._use_server()
+
+    forgotToken = login
+
+    def setToken(self, token: str) -> None:
+        """Stores ``token`` in the profile and switches to the server with it."""
+        self.client.token_set(token)
+        self._use_server()
 
     def _call(self, method: str, progress: Any = None, **params: Any) -> Any:
         if self.repo_mode != "server" and method.split(".")[0] in ("pipes", "pipe", "permissions"):
             raise ServerOnlyError(
-                "APIClient works on a repo server, which this build of datapipe does not have yet; "
-                "profile {} is in local mode: use APILocal".format(self.profile),
+                "APIClient works on a repo server and profile {} is not connected to one: give it a server "
+                "(ConfigManager.init({{'server': URL}})) and register, login or setToken; or use APILocal".format(
+                    self.profile
+                ),
                 data={"type": "ServerOnly", "mode": self.repo_mode},
             )
         return super()._call(method, progress=progress, **params)
@@ -344,13 +383,19 @@ def upsert_pipe(api: _APIBase, settings: Dict[str, Any]) -> Tuple[Response, Dict
 
 
 def upsert_permissions(api: _APIBase, pipe_name: str, settings: Dict[str, Any]) -> Tuple[Response, Dict[str, Any]]:
-    """Grant access to a pipe.  Permissions need a repo server, which this
-    build does not have: raises :class:`~datapipe_client.errors.ServerOnlyError`
-    (d6tpipe stored the grant in local mode without effect)."""
-    raise ServerOnlyError(
-        "permissions need a repo server; datapipe's server mode is not built yet (pipe {})".format(pipe_name),
-        data={"type": "ServerOnly", "pipe": pipe_name},
-    )
+    """Grant (or with role ``revoke`` remove) access to a pipe on the repo
+    server: ``settings`` holds ``username`` or ``email``, ``role`` (read,
+    write, admin, revoke) and optionally ``expiration_date``.  Returns
+    ``(response, data)`` like d6tpipe, status 201.  Needs an
+    :class:`APIClient` in server mode (ServerOnlyError otherwise; d6tpipe
+    stored the grant in local mode without effect)."""
+    if not isinstance(api, APIClient):
+        raise ServerOnlyError(
+            "permissions need a repo server: use APIClient (pipe {})".format(pipe_name),
+            data={"type": "ServerOnly", "pipe": pipe_name},
+        )
+    data = api._call("permissions.set", pipe=pipe_name, **dict(settings))
+    return Response(201, data), data
 
 
 def upsert_pipe_json(api: _APIBase, path_json: str, name: str) -> Tuple[Response, Dict[str, Any]]:
