@@ -5,8 +5,9 @@
 set -euo pipefail
 
 apt_packages=(pkg-config libjansson-dev libssl-dev libcurl4-openssl-dev libsqlite3-dev jq socat python3 python3-pip python3-venv emacs-nox vsftpd openssl libssh2-1-dev openssh-server)
-# setpriv, mount and umount, for the Faults suites (tmpfs, dropped capabilities).
-apt_packages+=(util-linux mount)
+# setpriv, mount and umount, for the Faults suites (tmpfs, dropped capabilities);
+# wrk for scripts/server-load.
+apt_packages+=(util-linux mount wrk)
 
 missing=()
 for package in "${apt_packages[@]}"; do
