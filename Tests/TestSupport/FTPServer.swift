@@ -125,7 +125,11 @@ public final class FTPServer: @unchecked Sendable {
             frontier += Self.children(of: pid)
         }
         for pid in tree { kill(pid, SIGKILL) }
-        process.waitUntilExit()
+        // Not waitUntilExit: Foundation learns of the exit through a socket the
+        // child holds, and a process another test spawned at the wrong moment may
+        // hold it too (the whole suite once hung here). The tree is dead anyway.
+        let deadline = Date().addingTimeInterval(30)
+        while process.isRunning, Date() < deadline { usleep(10_000) }
     }
 
     /// Freezes (SIGSTOP) or thaws (SIGCONT) vsftpd and its sessions: a hung server.

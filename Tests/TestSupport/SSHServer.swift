@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import PipeRemotes
 
@@ -231,6 +232,10 @@ private func spawn(_ program: String, _ arguments: [String], input: String = "/d
     posix_spawn_file_actions_addopen(&actions, 0, input, O_RDONLY, 0)
     posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_APPEND, 0o644)
     posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    // Nothing else is inherited: a descriptor another thread has open at this
+    // moment (e.g. the end of the socket Foundation's Process watches to see a
+    // child exit) would otherwise live on in this child and withhold that EOF.
+    datapipe_spawn_close_from(&actions, 3)
     let argv: [UnsafeMutablePointer<CChar>?] = ([program] + arguments).map { (text: String) in strdup(text) } + [nil]
     let envp: [UnsafeMutablePointer<CChar>?] =
         ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C"].map { (text: String) in strdup(text) } + [nil]

@@ -1,3 +1,4 @@
+import CLinux
 import Foundation
 import Synchronization
 
@@ -204,6 +205,10 @@ final class BridgeProcess: Sendable {
         posix_spawn_file_actions_adddup2(&actions, childStdin, 0)
         posix_spawn_file_actions_adddup2(&actions, childStdout, 1)
         posix_spawn_file_actions_adddup2(&actions, stderrEnds.write, 2)
+        // Nothing else is inherited: a descriptor another thread has open at this
+        // moment (e.g. the end of the socket Foundation's Process watches to see a
+        // child exit) would otherwise live on in this child and withhold that EOF.
+        datapipe_spawn_close_from(&actions, 3)
 
         // The child starts with default signal handling and no blocked signals,
         // whatever the test runner set up.
