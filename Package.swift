@@ -88,7 +88,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "PipeJSONTests", dependencies: ["PipeJSON"]),
-        .target(name: "TestSupport", dependencies: ["PipeRemotes", "CLinux"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["PipeRemotes"], path: "Tests/TestSupport"),
         .testTarget(name: "PipeRemotesTests", dependencies: ["PipeRemotes", "TestSupport"]),
         .testTarget(
             name: "PipeCoreTests",
@@ -104,7 +104,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
             ]
         ),
-        .testTarget(name: "EndToEndTests", dependencies: ["datapipe", "PipeJSON", "TestSupport", "CLinux"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["datapipe", "PipeJSON", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

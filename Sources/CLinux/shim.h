@@ -6,7 +6,6 @@
 #define _GNU_SOURCE
 #endif
 #include <fcntl.h>
-#include <spawn.h>
 #include <unistd.h>
 
 /// syncfs(2): flush every buffered write of the file system holding `fd`.
@@ -21,12 +20,6 @@ static inline int datapipe_start_writeback(int fd, long long offset, long long l
 /// copy_file_range(2) between the current offsets of two descriptors.
 static inline long long datapipe_copy_file_range(int in, int out, long long length) {
     return copy_file_range(in, 0, out, 0, (size_t)length, 0);
-}
-
-/// posix_spawn_file_actions_addclosefrom_np: the child closes every
-/// descriptor from `fd` up. `actions` is a posix_spawn_file_actions_t *.
-static inline int datapipe_spawn_close_from(void *actions, int fd) {
-    return posix_spawn_file_actions_addclosefrom_np((posix_spawn_file_actions_t *)actions, fd);
 }
 
 #endif

@@ -1,4 +1,3 @@
-import CLinux
 import Foundation
 import PipeRemotes
 
@@ -235,7 +234,7 @@ private func spawn(_ program: String, _ arguments: [String], input: String = "/d
     // Nothing else is inherited: a descriptor another thread has open at this
     // moment (e.g. the end of the socket Foundation's Process watches to see a
     // child exit) would otherwise live on in this child and withhold that EOF.
-    datapipe_spawn_close_from(&actions, 3)
+    closeInheritedDescriptors(&actions)
     let argv: [UnsafeMutablePointer<CChar>?] = ([program] + arguments).map { (text: String) in strdup(text) } + [nil]
     let envp: [UnsafeMutablePointer<CChar>?] =
         ["PATH=/usr/sbin:/usr/bin:/sbin:/bin", "LANG=C"].map { (text: String) in strdup(text) } + [nil]
@@ -246,4 +245,16 @@ private func spawn(_ program: String, _ arguments: [String], input: String = "/d
         throw TestSetupError(description: "cannot start \(program): \(String(cString: strerror(code)))")
     }
     return pid
+}
+
+/// Makes a posix_spawn child close every descriptor from 3 up (glibc's
+/// posix_spawn_file_actions_addclosefrom_np, looked up at run time: Glibc's
+/// Swift module hides it behind _GNU_SOURCE). Add it after the dup2 actions.
+public func closeInheritedDescriptors(_ actions: UnsafeMutablePointer<posix_spawn_file_actions_t>) {
+    typealias CloseFrom = @convention(c) (UnsafeMutableRawPointer, Int32) -> Int32
+    guard let symbol = dlsym(nil, "posix_spawn_file_actions_addclosefrom_np") else {
+        preconditionFailure("this glibc has no posix_spawn_file_actions_addclosefrom_np (2.34 or later needed)")
+    }
+    let status = unsafeBitCast(symbol, to: CloseFrom.self)(UnsafeMutableRawPointer(actions), 3)
+    precondition(status == 0, "posix_spawn_file_actions_addclosefrom_np failed: \(status)")
 }

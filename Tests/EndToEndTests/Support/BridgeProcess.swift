@@ -1,6 +1,6 @@
-import CLinux
 import Foundation
 import Synchronization
+import TestSupport
 
 #if canImport(Glibc)
     import Glibc
@@ -208,7 +208,7 @@ final class BridgeProcess: Sendable {
         // Nothing else is inherited: a descriptor another thread has open at this
         // moment (e.g. the end of the socket Foundation's Process watches to see a
         // child exit) would otherwise live on in this child and withhold that EOF.
-        datapipe_spawn_close_from(&actions, 3)
+        closeInheritedDescriptors(&actions)
 
         // The child starts with default signal handling and no blocked signals,
         // whatever the test runner set up.
