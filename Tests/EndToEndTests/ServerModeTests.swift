@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Testing
 
 /// Server mode through the bridge against a real `datapipe serve`: accounts,
@@ -101,7 +102,7 @@ struct ServerModeTests {
         let missing = try await rpc.call("mode.switch", params: #"{"mode":"server"}"#, id: "1")
         #expect(missing.errorType == "InvalidSettings")
         #expect(missing.errorData?["field"] as? String == "server")
-        let port = try closedLoopbackPort()
+        let port = try freeLoopbackPort()
         let unreachable = try await rpc.call(
             "mode.switch", params: #"{"mode":"server","server":"http://127.0.0.1:\#(port)"}"#, id: "2")
         #expect(unreachable.errorType == "RemoteError")
@@ -252,22 +253,4 @@ final class RepoServer: Sendable {
     }
 
     deinit { process.kill() }
-}
-
-/// A loopback port nothing listens on: bound, then closed.
-func closedLoopbackPort() throws -> Int {
-    let socket = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(socket) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-            bind(socket, pointer, length) == 0 && getsockname(socket, pointer, &length) == 0
-        }
-    }
-    guard bound else { throw HarnessError("cannot bind a loopback port") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }

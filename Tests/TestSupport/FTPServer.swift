@@ -46,7 +46,7 @@ public final class FTPServer: @unchecked Sendable {
         chown(folder, user.pointee.pw_uid, user.pointee.pw_gid)
         var lastFailure = ""
         for _ in 0..<5 {
-            port = try Self.freePort()
+            port = try freeLoopbackPort()
             passivePorts = Int.random(in: 20_000...59_000)
             do {
                 try start(maxRate: maxRate)
@@ -235,25 +235,6 @@ public final class FTPServer: @unchecked Sendable {
         } catch { return -1 }
         process.waitUntilExit()
         return process.terminationStatus
-    }
-
-    /// A loopback port nobody listens on right now.
-    public static func freePort() throws -> Int {
-        let socket = Glibc.socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard socket >= 0 else { throw TestSetupError(description: "socket: \(errno)") }
-        defer { close(socket) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                bind(socket, pointer, length) == 0 && getsockname(socket, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw TestSetupError(description: "bind: \(errno)") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     /// True when a server on `port` sends its 220 greeting.

@@ -46,7 +46,7 @@ public final class SSHServer: @unchecked Sendable {
             decoding: try runProgram("/usr/bin/ssh-keygen", ["-l", "-f", folder + "/host_ed25519.pub"]), as: UTF8.self)
         hostFingerprint = String(listed.split(separator: " ")[1])
         try FileManager.default.createDirectory(atPath: "/run/sshd", withIntermediateDirectories: true)
-        port = try requestedPort ?? Self.freePort()
+        port = try requestedPort ?? freeLoopbackPort()
         let config = """
             ListenAddress 127.0.0.1
             HostKey \(folder)/host_ed25519
@@ -124,23 +124,6 @@ public final class SSHServer: @unchecked Sendable {
             usleep(50_000)
         }
         throw TestSetupError(description: "sshd did not listen on port \(port) within 60 s: \(log)")
-    }
-
-    /// A loopback port nothing listens on right now.
-    public static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer in
-                Glibc.bind(fd, pointer, length) == 0 && getsockname(fd, pointer, &length) == 0
-            }
-        }
-        guard bound else { throw TestSetupError(description: "cannot find a free port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     private static func descendants(of pid: Int32) -> [Int32] {

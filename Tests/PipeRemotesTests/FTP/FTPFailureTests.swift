@@ -43,7 +43,7 @@ struct FTPFailureTests {
 
     @Test("a refused connection is a (retryable) error naming the port")
     func refused() async throws {
-        let port = try FTPServer.freePort()
+        let port = try freeLoopbackPort()
         let remote = FTPRemote(
             try FTPConfiguration(host: "127.0.0.1", port: port, root: "/", username: "u", password: "p"))
         let error = try await #require(throws: RemoteError.self) { try await remote.list() }

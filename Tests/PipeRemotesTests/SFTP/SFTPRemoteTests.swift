@@ -115,7 +115,7 @@ struct SFTPRemoteTests {
 
     @Test("a port nobody listens on is a refused connection naming host and port")
     func refusedConnection() async throws {
-        let port = try SSHServer.freePort()
+        let port = try freeLoopbackPort()
         let configuration = SFTPConfiguration(
             host: "127.0.0.1", port: port, root: "/tmp", username: "root", authentication: .password("x"))
         let error = await #expect(throws: RemoteError.self) { try await SFTPRemote(configuration).list() }
