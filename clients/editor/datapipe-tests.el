@@ -137,5 +137,69 @@
     (datapipe-shutdown)
     (should (equal datapipe-last-exit-status 0))))
 
+(defun datapipe-tests--start-server (root)
+  "Starts `datapipe serve' on a free port with its database under ROOT.
+Returns (PROCESS . URL)."
+  (let* ((output (generate-new-buffer " *datapipe serve*"))
+         (process (make-process :name "datapipe-serve" :buffer output :noquery t
+                                :command (list datapipe-program "serve" "--listen" "127.0.0.1:0"
+                                               "--db" (concat root "repo.db"))
+                                :stderr (get-buffer-create " *datapipe serve stderr*"))))
+    (with-timeout (60 (error "datapipe serve printed no port"))
+      (while (not (with-current-buffer output (string-match-p "}" (buffer-string))))
+        (accept-process-output process 0.1)))
+    (let ((port (with-current-buffer output
+                  (goto-char (point-min))
+                  (plist-get (json-parse-buffer :object-type 'plist) :port))))
+      (cons process (format "http://127.0.0.1:%d" port)))))
+
+(ert-deftest datapipe-server-mode-share-pull-and-refused-push ()
+  (datapipe-tests--with-world
+    (let* ((server (datapipe-tests--start-server root))
+           (url (cdr server)))
+      (unwind-protect
+          (progn
+            ;; alice registers, switches to server mode, shares a pipe by email.
+            (datapipe-tests--setup-profile root "alice")
+            (datapipe-call "account.register" (list :username "alice" :email "alice@example.org"
+                                                    :password "alice-pw-1" :server url))
+            (should (equal (plist-get (datapipe-switch-mode "server") :mode) "server"))
+            (should (equal (car datapipe-tests--messages)
+                           (format "datapipe: server mode on %s as alice" url)))
+            ;; The local pipe stays local: the server has none until alice makes it.
+            (should (equal (datapipe-list-pipes) nil))
+            (datapipe-call "pipes.upsert"
+                           (list :settings (list :name "team" :protocol "file"
+                                                 :options (list :remotepath (concat root "shared")))))
+            (datapipe-tests--write (concat root "alice/team/t.csv") "id,v\n")
+            (should (equal (plist-get (datapipe-push "team") :files) ["t.csv"]))
+            (datapipe-call "permissions.set" (list :pipe "team" :email "bob@example.org" :role "read"))
+
+            ;; bob registers later, finds the pipe, pulls it, and may not push.
+            (datapipe-tests--setup-profile root "bob")
+            (datapipe-call "account.register" (list :username "bob" :email "bob@example.org"
+                                                    :password "bob-pw-1" :server url))
+            (datapipe-switch-mode "server")
+            (should (equal (datapipe-list-pipes) '("team")))
+            (should (equal (plist-get (datapipe-pull "team") :files) ["t.csv"]))
+            (should (equal (datapipe-tests--read (concat root "bob/team/t.csv")) "id,v\n"))
+            (datapipe-tests--write (concat root "bob/team/t.csv") "id,v,w\n")
+            (should-not (datapipe-push "team"))
+            (should (string-match-p "\\`datapipe: pipe.push: .*(PermissionDenied)\\'" (car datapipe-tests--messages)))
+            (should (equal (datapipe-tests--read (concat root "shared/t.csv")) "id,v\n"))
+
+            ;; Logging in: a wrong password is a message naming the error, never the password.
+            (should-not (datapipe-login "bob" "not-bobs-password"))
+            (should (string-match-p "\\`datapipe: account.login: " (car datapipe-tests--messages)))
+            (should-not (cl-some (lambda (m) (string-match-p "not-bobs-password" m)) datapipe-tests--messages))
+            (should (equal (plist-get (datapipe-login "bob" "bob-pw-1") :username) "bob"))
+            (should (equal (car datapipe-tests--messages) (format "datapipe: logged in as bob on %s" url)))
+
+            ;; Back to local mode: the local pipe demo again.
+            (should (equal (plist-get (datapipe-switch-mode "local") :mode) "local"))
+            (should (equal (car datapipe-tests--messages) "datapipe: local mode"))
+            (should (equal (datapipe-list-pipes) '("demo"))))
+        (delete-process (car server))))))
+
 (provide 'datapipe-tests)
 ;;; datapipe-tests.el ends here

@@ -17,6 +17,8 @@
 ;;   M-x datapipe-push-preview    what a push would send
 ;;   M-x datapipe-push            push a pipe
 ;;   M-x datapipe-switch-profile  use another profile (session.configure)
+;;   M-x datapipe-switch-mode     local or server mode (mode.switch)
+;;   M-x datapipe-login           fetch your token from the repo server
 ;;   M-x datapipe-shutdown        stop the bridge
 ;;
 ;; Progress ($/progress) shows in the echo area; a failed call is shown as
@@ -202,6 +204,41 @@ with data (TYPE MESSAGE ERROR), TYPE being `data.type' (or the code)."
     (let ((info (datapipe-call "session.configure" (list :profile profile))))
       (message "datapipe: profile %s, files in %s" (plist-get info :profile) (plist-get info :filerepo))
       info)))
+
+;;; Server mode
+
+(defun datapipe--read-mode ()
+  "Reads a mode, and a server URL for server mode; returns (MODE SERVER)."
+  (let ((mode (completing-read "Mode: " '("local" "server") nil t)))
+    (list mode (and (equal mode "server")
+                    (let ((url (read-string "Server URL (empty: the profile's): ")))
+                      (unless (string-empty-p url) url))))))
+
+(defun datapipe-switch-mode (mode &optional server)
+  "Moves the profile to MODE, \"local\" or \"server\" (mode.switch).
+SERVER is the repo server's URL; nil keeps the profile's."
+  (interactive (datapipe--read-mode))
+  (datapipe--reporting-errors
+    (let ((result (datapipe-call "mode.switch"
+                                 (append (list :mode mode) (and server (list :server server))))))
+      (message "datapipe: %s mode%s" (plist-get result :mode)
+               (if (equal (plist-get result :mode) "server")
+                   (format " on %s as %s" (plist-get result :server)
+                           (or (plist-get result :username) "nobody"))
+                 ""))
+      result)))
+
+(defun datapipe-login (username password &optional server)
+  "Fetches USERNAME's token from the repo server with PASSWORD (account.login).
+SERVER is the repo server's URL; nil for the profile's.  The password is
+read without echo and never shown."
+  (interactive (list (read-string "Username: ") (read-passwd "Password: ")))
+  (datapipe--reporting-errors
+    (let ((result (datapipe-call "account.login"
+                                 (append (list :username username :password password)
+                                         (and server (list :server server))))))
+      (message "datapipe: logged in as %s on %s" (plist-get result :username) (plist-get result :server))
+      result)))
 
 (provide 'datapipe)
 ;;; datapipe.el ends here

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Tests the shell client against the real binary: the example sessions (plain
 # pipes with jq, TCP with socat) and the datapipe.sh wrapper (stdio, TCP and a
-# Unix socket; push and pull between two profiles, errors, progress). Every
+# Unix socket; push and pull between two profiles, errors, progress) and a
+# server-mode session against a `datapipe serve` of its own. Every
 # failing check is reported; the exit status is the number of failures.
 # DATAPIPE_BIN defaults to <repo>/.build/debug/datapipe.
 set -uo pipefail
@@ -17,8 +18,10 @@ export HOME="$work/home" # nothing from the real HOME
 mkdir -p "$HOME"
 unset DATAPIPE_CONFIG DATAPIPE_PROFILE
 bridge_pid=""
+server_pid=""
 cleanup() {
     [[ -z "$bridge_pid" ]] || { kill "$bridge_pid" 2>/dev/null; wait "$bridge_pid" 2>/dev/null; }
+    [[ -z "$server_pid" ]] || { kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; }
     rm -rf "$work"
 }
 trap cleanup EXIT
@@ -121,6 +124,59 @@ dp_stop
 kill "$bridge_pid"
 wait "$bridge_pid" 2>/dev/null
 bridge_pid=""
+
+# 6. Server mode: a `datapipe serve` of its own; alice registers, shares a pipe
+#    by email with bob, who registers later, pulls, and may not push.
+mkdir -p "$work/s"
+"$DATAPIPE_BIN" serve --listen 127.0.0.1:0 --db "$work/s/repo.db" >"$work/s/serve.out" 2>"$work/s/serve.log" &
+server_pid=$!
+for _ in $(seq 300); do
+    grep -q '}' "$work/s/serve.out" 2>/dev/null && break
+    sleep 0.1
+done
+server="http://127.0.0.1:$(jq -r .port "$work/s/serve.out")"
+check "datapipe serve prints its port" 1 "$([[ "$server" =~ :[0-9]+$ ]] && echo 1 || echo 0)"
+account() { # USER: account.register params
+    jq -nc --arg u "$1" --arg s "$server" '{username: $u, email: "\($u)@example.org", password: "\($u)-pw-1", server: $s}'
+}
+settings="$(jq -nc --arg r "$work/s/shared" '{settings: {name: "team", protocol: "file", options: {remotepath: $r}}}')"
+mkdir -p "$work/s/shared" "$work/s/alice/team"
+echo "id,v" >"$work/s/alice/team/t.csv"
+
+dp_start --config "$work/s/cfg.json" --profile alice
+dp_call config.init "$(jq -nc --arg f "$work/s/alice" '{filerepo: $f}')" >/dev/null
+check "alice registers" "{\"username\":\"alice\",\"server\":\"$server\"}" "$(dp_call account.register "$(account alice)")"
+check "alice switches to server mode" '{"mode":"server","username":"alice"}' \
+    "$(dp_call mode.switch '{"mode":"server"}' | jq -c '{mode, username}')"
+check "the pipe is made on the server" '{"created":true}' "$(dp_call pipes.upsert "$settings" | jq -c '{created}')"
+check "alice pushes through it" '["t.csv"]' "$(dp_call pipe.push '{"pipe":"team"}' | jq -c .files)"
+check "alice grants bob's address read" '{"email":"bob@example.org","role":"read"}' \
+    "$(dp_call permissions.set '{"pipe":"team","email":"bob@example.org","role":"read"}' | jq -c '{email, role}')"
+check "permissions.list shows the grant" '[{"email":"bob@example.org","role":"read"}]' \
+    "$(dp_call permissions.list '{"pipe":"team"}' | jq -c '[.permissions[] | {email, role}]')"
+dp_stop
+
+dp_start --config "$work/s/cfg.json" --profile bob
+dp_call config.init "$(jq -nc --arg f "$work/s/bob" '{filerepo: $f}')" >/dev/null
+check "in local mode bob has no pipes" '[]' "$(dp_call pipes.list)"
+dp_call account.register "$(account bob)" >/dev/null
+dp_call mode.switch '{"mode":"server"}' >/dev/null
+check "bob sees the shared pipe" '["team"]' "$(dp_call pipes.list)"
+check "bob pulls it" '["t.csv"]' "$(dp_call pipe.pull '{"pipe":"team"}' | jq -c .files)"
+check "bob's copy" "id,v" "$(cat "$work/s/bob/team/t.csv")"
+echo "id,v,w" >"$work/s/bob/team/t.csv"
+dp_call pipe.push '{"pipe":"team"}' >/dev/null 2>&1
+check "bob's push is refused: read only" "PermissionDenied" "$(jq -r .data.type <<<"$DP_ERROR")"
+check "and nothing reached the remote" "id,v" "$(cat "$work/s/shared/t.csv")"
+check "a wrong password is an error, not a crash" "1" \
+    "$(dp_call account.login "$(jq -nc '{username: "bob", password: "wrong"}')" >/dev/null 2>&1; echo $?)"
+check "the session still works" '"server"' "$(dp_call mode.get | jq -c .mode)"
+dp_stop
+check "dp_stop after server mode: exit 0" 0 "$?"
+kill "$server_pid"
+wait "$server_pid" 2>/dev/null
+server_pid=""
+check "no password in the server's log" 0 "$(grep -c -- '-pw-1' "$work/s/serve.log")"
 
 echo "clients/shell: $passes passed, $failures failed"
 exit "$failures"
