@@ -20,12 +20,12 @@ import uuid
 
 import pytest
 
+import boto3  # installed with moto[server] by scripts/install-deps.sh
+
 import datapipe_client.d6tpipe as d6tpipe
 from datapipe_client import Client, ConflictError, RemoteError
 
 from conftest import REPO
-
-boto3 = pytest.importorskip("boto3", reason="scripts/install-deps.sh installs boto3 with moto[server]")
 
 @pytest.fixture(scope="module")
 def moto(tmp_path_factory):
