@@ -69,7 +69,9 @@ let package = Package(
             name: "PipeServer",
             dependencies: [
                 "CCrypto",
+                "PipeCore",
                 "PipeJSON",
+                "PipeRemotes",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

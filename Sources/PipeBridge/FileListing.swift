@@ -23,17 +23,6 @@ enum FileListing {
     }
 
     static func json(_ files: [RemoteFile], attributes: Bool) -> JSON {
-        guard attributes else { return .array(files.map { .string($0.filename) }) }
-        return .array(
-            files.map { file in
-                .object([
-                    "filename": .string(file.filename), "modified_at": .string(timestamp(file.modifiedAt)),
-                    "size": .integer(file.size), "crc": .string(file.crc),
-                ])
-            })
-    }
-
-    static func timestamp(_ seconds: Double) -> String {
-        Date(timeIntervalSince1970: seconds).formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+        .array(files.map { attributes ? $0.attributes : .string($0.filename) })
     }
 }

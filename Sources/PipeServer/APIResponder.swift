@@ -82,6 +82,12 @@ struct APIResponder: HTTPResponder {
         case (.get, 3, "pipes") where path[2] == "credentials":
             let role = request.uri.queryParameters.get("role") ?? "read"
             return Self.json(200, try await service.credentials(try authed(), name: path[1], role: role))
+        case (.get, 3, "pipes") where path[2] == "files":
+            let refresh = ["true", "1", "yes"].contains(request.uri.queryParameters.get("refresh")?.lowercased() ?? "")
+            return Self.json(200, try await service.files(try authed(), name: path[1], refresh: refresh))
+        case (.get, 3, "pipes") where path[2] == "changes":
+            let since = request.uri.queryParameters.get("since")
+            return Self.json(200, try await service.changes(try authed(), name: path[1], since: since))
         default:
             if Self.knownPath(path) {
                 throw APIError.detail(405, "Method \"\(method)\" not allowed.")
@@ -93,7 +99,7 @@ struct APIResponder: HTTPResponder {
     private static func knownPath(_ path: [String]) -> Bool {
         switch (path.count, path.first) {
         case (0, _), (1, "accounts"), (2, "accounts"), (1, "pipes"), (2, "pipes"): true
-        case (3, "pipes"): path[2] == "permissions" || path[2] == "credentials"
+        case (3, "pipes"): ["permissions", "credentials", "files", "changes"].contains(path[2])
         default: false
         }
     }

@@ -2,6 +2,7 @@ import Foundation
 import GRDB
 import Hummingbird
 import Logging
+import PipeCore
 
 /// How `datapipe serve` runs.
 public struct PipeServerConfiguration: Sendable {
@@ -15,12 +16,22 @@ public struct PipeServerConfiguration: Sendable {
     public var maxBodyBytes: Int
     /// Usernames of demo-style read-only accounts: no pipes of their own, read at most.
     public var readOnlyAccounts: Set<String>
+    /// Addresses server-side scans never connect to.
+    public var outbound: OutboundPolicy
+    /// Folders below which `file` pipes may be scanned by the server; empty: none.
+    public var scanFileRoots: [String]
+    /// How often the scheduler looks for pipes whose `options.schedule` is due.
+    public var scheduleTick: Duration
 
     public init(
         host: String = "127.0.0.1", port: Int = 5000, databasePath: String, keyPath: String,
-        maxBodyBytes: Int = 1 << 20, readOnlyAccounts: Set<String> = []
+        maxBodyBytes: Int = 1 << 20, readOnlyAccounts: Set<String> = [], outbound: OutboundPolicy,
+        scanFileRoots: [String] = [], scheduleTick: Duration = .seconds(1)
     ) {
         self.readOnlyAccounts = readOnlyAccounts
+        self.outbound = outbound
+        self.scanFileRoots = scanFileRoots
+        self.scheduleTick = scheduleTick
         self.host = host
         self.port = port
         self.databasePath = databasePath
@@ -42,8 +53,23 @@ public struct PipeServer: Sendable {
         let db = try ServerDatabase.open(path: configuration.databasePath)
         self.init(
             configuration: configuration,
-            service: PipeService(db: db, key: key, readOnlyAccounts: configuration.readOnlyAccounts),
+            service: PipeService(
+                db: db, key: key, readOnlyAccounts: configuration.readOnlyAccounts,
+                scanner: try Self.scanner(configuration)),
             logger: logger)
+    }
+
+    /// The scanner of server-side listings, with its workspace (md5 cache,
+    /// known SFTP hosts) in `<database>.scans.sqlite`.
+    static func scanner(_ configuration: PipeServerConfiguration) throws(ServerError) -> RemoteScanner {
+        let path = configuration.databasePath + ".scans.sqlite"
+        do {
+            return RemoteScanner(
+                policy: configuration.outbound, fileRoots: configuration.scanFileRoots,
+                workspace: try ProfileDatabase(path: path))
+        } catch {
+            throw .database(path: path, reason: "\(error)")
+        }
     }
 
     init(configuration: PipeServerConfiguration, service: PipeService, logger: Logger) {
@@ -62,10 +88,30 @@ public struct PipeServer: Sendable {
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? 0) },
             logger: logger)
-        if handleSignals {
-            try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
-        } else {
-            try await app.run()
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask {
+                if handleSignals {
+                    try await app.runService(gracefulShutdownSignals: [.sigterm, .sigint])
+                } else {
+                    try await app.run()
+                }
+            }
+            group.addTask { await runSchedules() }
+            // The server ended (a signal, or this task cancelled): the scheduler ends with it.
+            try await group.next()
+            group.cancelAll()
+        }
+    }
+
+    /// Every `scheduleTick`, rescans the pipes whose `options.schedule` is due; until cancelled.
+    private func runSchedules() async {
+        while !Task.isCancelled {
+            do {
+                try await Task.sleep(for: configuration.scheduleTick)
+            } catch {
+                return
+            }
+            await service.runDueScans(logger: logger)
         }
     }
 }

@@ -59,12 +59,16 @@ extension PipeService {
         if role == "write" && !access.canWrite {
             throw APIError.detail(403, "Your role on pipe '\(name)' is read: no write credentials.")
         }
+        let stored = try storedCredentials(catalog, pipe)
+        return stored?[role]?.objectValue.map { .object($0.filter { Self.credentialKeys.contains($0.key) }) }
+            ?? .object([:])
+    }
+
+    /// The nearest credentials up the parent chain, opened: `{read, write}`; nil when none are stored.
+    func storedCredentials(_ catalog: PipeCatalog, _ pipe: PipeRecord) throws -> JSON? {
         guard let holder = catalog.chain(pipe).first(where: { $0.credentialsSealed != nil }),
             let sealed = holder.credentialsSealed
-        else { return .object([:]) }
-        let plain = try key.open(sealed, context: "credentials:\(holder.name)")
-        let stored = try JSON.parse(plain)
-        return stored[role]?.objectValue.map { .object($0.filter { Self.credentialKeys.contains($0.key) }) }
-            ?? .object([:])
+        else { return nil }
+        return try JSON.parse(try key.open(sealed, context: "credentials:\(holder.name)"))
     }
 }

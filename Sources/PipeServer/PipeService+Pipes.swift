@@ -172,6 +172,10 @@ extension PipeService {
         if let options = out["options"] {
             guard let object = options.objectValue else { throw APIError.field("options", "Expected an object.") }
             if let dir = object["dir"] { try validateDir(dir) }
+            if let schedule = object["schedule"], !schedule.isNull, scheduleMinutes(out) == nil {
+                throw APIError.field(
+                    "options", "schedule is in minutes: a positive number, got \(schedule).")
+            }
         }
         if let protocolName = out["protocol"] {
             guard let text = protocolName.stringValue, protocols.contains(text) else {

@@ -12,11 +12,14 @@ final class PipeService: Sendable {
     let scrypt: ServerCrypto.ScryptParameters
     /// Demo-style accounts: they cannot register pipes and read at most.
     let readOnlyAccounts: Set<String>
+    /// Lists remotes for the cached listings and schedules; nil: this server scans nothing.
+    let scanner: RemoteScanner?
 
     init(
         db: DatabasePool, key: ServerKey, scrypt: ServerCrypto.ScryptParameters = .init(),
-        readOnlyAccounts: Set<String> = []
+        readOnlyAccounts: Set<String> = [], scanner: RemoteScanner? = nil
     ) {
+        self.scanner = scanner
         self.db = db
         self.key = key
         self.throttle = LoginThrottle()

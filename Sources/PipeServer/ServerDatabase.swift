@@ -23,6 +23,25 @@ struct UserRecord: Sendable {
     }
 }
 
+extension UserRecord {
+    /// The server itself, for its own jobs (scheduled scans): owns nothing, is granted nothing.
+    static let server = UserRecord(
+        id: -1, username: "(server)", email: "", passwordHash: "", tokenHash: "", tokenSealed: [], readOnly: true)
+
+    private init(
+        id: Int64, username: String, email: String, passwordHash: String, tokenHash: String, tokenSealed: [UInt8],
+        readOnly: Bool
+    ) {
+        self.id = id
+        self.username = username
+        self.email = email
+        self.passwordHash = passwordHash
+        self.tokenHash = tokenHash
+        self.tokenSealed = tokenSealed
+        self.readOnly = readOnly
+    }
+}
+
 /// A pipe as stored: its own settings (no credentials), its parent's name,
 /// and its credentials sealed under the server key.
 struct PipeRecord: Sendable {
@@ -132,6 +151,30 @@ enum ServerDatabase {
                         PRIMARY KEY (pipe_id, grantee)
                     );
                     CREATE INDEX grants_grantee ON grants(grantee);
+                    """)
+        }
+        migrator.registerMigration("v2-listings-changes") { db in
+            // One row per scanned pipe: the last listing (null until a scan
+            // succeeds), when it was taken, the last attempt and its error.
+            try db.execute(
+                sql: """
+                    CREATE TABLE listings (
+                        pipe_id INTEGER PRIMARY KEY REFERENCES pipes(id) ON DELETE CASCADE,
+                        files TEXT,
+                        scanned_at TEXT,
+                        attempted_epoch REAL NOT NULL,
+                        error TEXT
+                    );
+                    CREATE TABLE changes (
+                        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                        pipe_id INTEGER NOT NULL REFERENCES pipes(id) ON DELETE CASCADE,
+                        at TEXT NOT NULL,
+                        filename TEXT NOT NULL,
+                        change TEXT NOT NULL,
+                        size INTEGER,
+                        crc TEXT
+                    );
+                    CREATE INDEX changes_pipe ON changes(pipe_id, seq);
                     """)
         }
         return migrator

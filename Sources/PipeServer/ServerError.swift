@@ -32,6 +32,14 @@ struct APIError: Error, Sendable {
         APIError(status: status, body: .object(["detail": .string(message)]))
     }
 
+    /// The body's text: the detail, or each field's messages as `field: message`.
+    var message: String {
+        if let detail = body["detail"]?.stringValue { return detail }
+        return (body.objectValue ?? [:]).map { field, messages in
+            "\(field): " + (messages.arrayValue ?? []).compactMap(\.stringValue).joined(separator: " ")
+        }.joined(separator: "; ")
+    }
+
     static let notFound = detail(404, "Not found.")
     static let forbidden = detail(403, "You do not have permission to perform this action.")
     static let unauthenticated = detail(401, "Authentication credentials were not provided.")

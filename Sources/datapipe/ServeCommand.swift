@@ -34,6 +34,19 @@ struct ServeCommand: AsyncParsableCommand {
             "A demo-style account (repeatable): it cannot register pipes and reads at most.", valueName: "username"))
     var readOnlyAccounts: [String] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "Networks server-side scans never connect to: CIDR blocks or addresses, comma-separated, or 'none' "
+                + "(default: \(OutboundPolicy.defaultDenied.joined(separator: ",")): link-local and cloud metadata).",
+            valueName: "cidrs"))
+    var denyOutbound: String?
+
+    @Option(
+        help: ArgumentHelp(
+            "A folder below which the server may scan file pipes (repeatable; default: it scans none).",
+            valueName: "folder"))
+    var scanFileRoot: [String] = []
+
     @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel: Logger.Level = .info
 
@@ -42,6 +55,17 @@ struct ServeCommand: AsyncParsableCommand {
             throw ValidationError("--listen \(listen): expected HOST:PORT with a port from 0 to 65535")
         }
         if maxBodyBytes < 1024 { throw ValidationError("--max-body-bytes must be at least 1024") }
+        _ = try outboundPolicy()
+    }
+
+    func outboundPolicy() throws -> OutboundPolicy {
+        guard let denyOutbound else { return try OutboundPolicy() }
+        let entries = denyOutbound.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        do {
+            return try OutboundPolicy(denied: entries == ["none"] ? [] : entries.filter { !$0.isEmpty })
+        } catch {
+            throw ValidationError("\(error)")
+        }
     }
 
     func run() async throws {
@@ -52,7 +76,8 @@ struct ServeCommand: AsyncParsableCommand {
             atPath: (dbPath as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
         let configuration = PipeServerConfiguration(
             host: address.host, port: address.port, databasePath: dbPath, keyPath: keyFile ?? dbPath + ".key",
-            maxBodyBytes: maxBodyBytes, readOnlyAccounts: Set(readOnlyAccounts))
+            maxBodyBytes: maxBodyBytes, readOnlyAccounts: Set(readOnlyAccounts), outbound: try outboundPolicy(),
+            scanFileRoots: scanFileRoot.map { NSString(string: $0).expandingTildeInPath })
         let server = try PipeServer(configuration: configuration, logger: logger)
         try await server.run(handleSignals: true) { port in
             logger.notice("listening on http://\(address.host):\(port)/v1/api/ (db \(dbPath))")

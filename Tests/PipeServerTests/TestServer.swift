@@ -38,7 +38,7 @@ final class TestServer: Sendable {
         let configuration = PipeServerConfiguration(
             host: "127.0.0.1", port: 0, databasePath: folder.appendingPathComponent("server.sqlite").path,
             keyPath: folder.appendingPathComponent("server.key").path, maxBodyBytes: maxBodyBytes,
-            readOnlyAccounts: readOnlyAccounts)
+            readOnlyAccounts: readOnlyAccounts, outbound: try OutboundPolicy(), scanFileRoots: [folder.path])
         let key = try ServerKey.loadOrCreate(path: configuration.keyPath)
         let db = try ServerDatabase.open(path: configuration.databasePath)
         var logger = Logger(label: "test-server")
@@ -46,7 +46,8 @@ final class TestServer: Sendable {
         let server = PipeServer(
             configuration: configuration,
             service: PipeService(
-                db: db, key: key, scrypt: testScrypt, readOnlyAccounts: configuration.readOnlyAccounts), logger: logger)
+                db: db, key: key, scrypt: testScrypt, readOnlyAccounts: configuration.readOnlyAccounts,
+                scanner: try PipeServer.scanner(configuration)), logger: logger)
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         let task = Task {
             try await server.run(handleSignals: false) { port in continuation.yield(port) }

@@ -71,10 +71,11 @@ func isPlainMD5(_ etag: String) -> Bool {
     etag.utf8.count == 32 && S3Crypto.bytes(fromHex: etag) != nil
 }
 
-/// ISO-8601 UTC times as S3 writes them: `2024-01-02T03:04:05.678Z`.
-enum ISO8601 {
+/// ISO-8601 UTC times as S3 writes them (and the bridge and the repo
+/// server answer file times): `2024-01-02T03:04:05.678Z`.
+public enum ISO8601 {
     /// Seconds since 1970, nil unless the text is `YYYY-MM-DDTHH:MM:SS[.fff]Z`.
-    static func seconds(_ text: String) -> Double? {
+    public static func seconds(_ text: String) -> Double? {
         let bytes = Array(text.utf8)
         guard bytes.count >= 20, bytes.last == UInt8(ascii: "Z") else { return nil }
         func number(_ from: Int, _ count: Int) -> Int32? {
