@@ -56,6 +56,7 @@ public enum BridgeMethods {
         TokenSet.self,
         PermissionsSet.self,
         PermissionsList.self,
+        PipeWatch.self,
     ]
 
     /// The bridge's method table, with the authentication gate: an

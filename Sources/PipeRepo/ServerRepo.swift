@@ -1,5 +1,6 @@
 import PipeCore
 import PipeJSON
+import PipeRemotes
 
 /// The repo API in server mode: pipe settings on a `datapipe serve` server
 /// (protocol/rest.md), reached as the profile's user. Credentials stay on the
@@ -82,6 +83,35 @@ public struct ServerRepo: PipeRepository {
         return grants
     }
 
+    /// `GET pipes/<name>/files/`: the listing the server keeps of the pipe's
+    /// remote (taken by the server with the pipe's stored credentials).
+    public func listing(_ name: String, refresh: Bool = false) async throws -> ServerListing {
+        let path = Self.pipePath(name) + "files/" + (refresh ? "?refresh=true" : "")
+        let answer = try await client.send("GET", path)
+        guard let entries = answer["files"]?.arrayValue, let cursor = answer["cursor"]?.integerValue else {
+            throw malformed(path, "an object with files and cursor")
+        }
+        var files: [RemoteFile] = []
+        for entry in entries {
+            guard let file = RemoteFile(attributes: entry) else {
+                throw malformed(path, "files as {filename, modified_at, size, crc}")
+            }
+            files.append(file)
+        }
+        return ServerListing(files: files, scannedAt: answer["scanned_at"]?.stringValue, cursor: cursor)
+    }
+
+    /// `GET pipes/<name>/changes/?since=…`: what the server's scans found
+    /// changed after `since` (a cursor, or `latest` for none, only the newest cursor).
+    public func changes(_ name: String, since: String) async throws -> ServerChanges {
+        let path = Self.pipePath(name) + "changes/?since=" + since
+        let answer = try await client.send("GET", path)
+        guard let changes = answer["changes"]?.arrayValue, let cursor = answer["cursor"]?.integerValue else {
+            throw malformed(path, "an object with changes and cursor")
+        }
+        return ServerChanges(changes: changes, cursor: cursor, more: answer["more"]?.boolValue ?? false)
+    }
+
     /// `DELETE accounts/<username>/`: removes the caller's own account.
     public func unregister(_ username: String) async throws {
         _ = try await client.send("DELETE", "accounts/" + username.addingPathEscapes() + "/")
@@ -151,4 +181,21 @@ extension String {
         }
         return escaped
     }
+}
+
+/// A pipe's remote listing as the repo server keeps it.
+public struct ServerListing: Sendable {
+    public var files: [RemoteFile]
+    /// When the server took it (ISO 8601).
+    public var scannedAt: String?
+    /// The server's newest change of the pipe.
+    public var cursor: Int64
+}
+
+/// One page of a pipe's changes: `{seq, at, filename, change, size, crc}` objects, oldest first.
+public struct ServerChanges: Sendable {
+    public var changes: [JSON]
+    public var cursor: Int64
+    /// More changes wait after `cursor`.
+    public var more: Bool
 }

@@ -44,9 +44,16 @@ extension PipeService {
     /// `GET pipes/<name>/changes/?since=…`: what the scans found changed,
     /// oldest first, after the cursor `since` (a number from an earlier answer)
     /// or from the time `since` (ISO 8601) on; at most 1,000 per answer.
+    /// `since=latest` answers no changes, only the newest cursor (where a watch starts).
     func changes(_ caller: UserRecord, name: String, since: String?) async throws -> JSON {
         let catalog = try await db.read { db in try PipeCatalog.load(db, caller: caller) }
         let (pipe, _) = try Self.find(catalog, name)
+        if since == "latest" {
+            let cursor = try await db.read { db in
+                try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM changes WHERE pipe_id = ?", arguments: [pipe.id])
+            }
+            return .object(["changes": [], "cursor": .integer(cursor ?? 0), "more": false])
+        }
         var filter = ""
         var arguments: StatementArguments = [pipe.id]
         if let since, !since.isEmpty {

@@ -230,6 +230,81 @@ extension ServerModeTests {
     }
 }
 
+extension ServerModeTests {
+    @Test("scan_remote takes the server's listing; pipe.watch sends pipe/changed as scheduled scans find changes")
+    func serverListingAndWatch() async throws {
+        let bridge = try StdioBridge()
+        let root = bridge.directory.path
+        let remote = root + "/remote"
+        try FileManager.default.createDirectory(atPath: remote, withIntermediateDirectories: true)
+        let server = try await RepoServer(arguments: ["--scan-file-root", remote])
+        let rpc = bridge.rpc
+        func write(_ name: String) throws {
+            try "\(name)\n".write(toFile: remote + "/" + name, atomically: true, encoding: .utf8)
+        }
+
+        _ = try await rpc.call("config.init", params: #"{"filerepo":"\#(root)/alice"}"#, id: "1")
+        _ = try await rpc.call(
+            "account.register",
+            params:
+                #"{"username":"alice","email":"alice@example.org","password":"alice-pw-1","server":"\#(server.url)"}"#,
+            id: "2")
+        _ = try await rpc.call("mode.switch", params: #"{"mode":"server"}"#, id: "3")
+        _ = try await rpc.call(
+            "pipes.upsert",
+            params: #"{"settings":{"name":"watched","protocol":"file","options":{"remotepath":"\#(remote)"}}}"#,
+            id: "4")
+
+        // The first cached scan makes the server scan; later ones answer its listing.
+        try write("a.csv")
+        let first = try await rpc.call("pipe.scan_remote", params: #"{"pipe":"watched"}"#, id: "5")
+        #expect(first.result as? [String] == ["a.csv"], "\(first)")
+        try write("b.csv")
+        let shared = try await rpc.call("pipe.scan_remote", params: #"{"pipe":"watched"}"#, id: "6")
+        #expect(shared.result as? [String] == ["a.csv"], "the server's listing, taken before b.csv: \(shared)")
+        let own = try await rpc.call("pipe.scan_remote", params: #"{"pipe":"watched","cached":false}"#, id: "7")
+        #expect(own.result as? [String] == ["a.csv", "b.csv"], "cached: false lists the remote itself: \(own)")
+
+        // A schedule makes the server rescan; the watch reports each change once.
+        let scheduled = try await rpc.call(
+            "pipes.upsert", params: #"{"settings":{"name":"watched","options":{"schedule":0.005}}}"#, id: "8")
+        #expect(scheduled.error == nil, "\(scheduled)")
+        try rpc.send(
+            RPCPeer.request("pipe.watch", params: #"{"pipe":"watched","since":0,"interval_ms":100}"#, id: #""w""#))
+        var seen: [String] = []
+        func changes(until wanted: String) async throws {
+            while !seen.contains(wanted) {
+                let message = try await rpc.next(timeout: .seconds(60))
+                guard message.method == "pipe/changed", let params = message.params else { continue }
+                #expect(params["pipe"] as? String == "watched")
+                #expect(params["token"] as? String == "w")
+                for change in params["changes"] as? [[String: Any]] ?? [] {
+                    seen.append("\(change["change"] ?? "?") \(change["filename"] ?? "?")")
+                }
+            }
+        }
+        try await changes(until: "added b.csv")
+        #expect(seen == ["added a.csv", "added b.csv"])
+        try FileManager.default.removeItem(atPath: remote + "/a.csv")
+        try write("c.csv")
+        try await changes(until: "added c.csv")
+        #expect(seen.sorted() == ["added a.csv", "added b.csv", "added c.csv", "removed a.csv"])
+        try rpc.send(RPCPeer.notification("$/cancelRequest", params: #"{"id":"w"}"#))
+        let cancelled = try await rpc.reply(to: #""w""#, timeout: .seconds(30)).reply
+        #expect(cancelled.errorCode == -32800, "\(cancelled)")
+
+        // A bounded watch ends on its own; in local mode there is nothing to watch.
+        let bounded = try await rpc.call(
+            "pipe.watch", params: #"{"pipe":"watched","interval_ms":100,"duration_ms":300}"#, id: "9")
+        #expect(bounded.resultObject?["notifications"] as? Int == 0, "\(bounded)")
+        _ = try await rpc.call("session.configure", params: #"{"profile":"loc"}"#, id: "10")
+        _ = try await rpc.call("config.init", params: #"{"filerepo":"\#(root)/loc"}"#, id: "11")
+        let local = try await rpc.call("pipe.watch", params: #"{"pipe":"watched"}"#, id: "12")
+        #expect(local.errorType == "ServerOnly", "\(local)")
+        try await bridge.expectCleanEnd()
+    }
+}
+
 /// `datapipe serve` on a free loopback port with a database in a scratch
 /// folder, or on `database` (a restart on another server's file).
 final class RepoServer: Sendable {
@@ -237,10 +312,11 @@ final class RepoServer: Sendable {
     let process: BridgeProcess
     let url: String
 
-    init(database: String? = nil) async throws {
+    init(database: String? = nil, arguments: [String] = []) async throws {
         directory = try ScratchDirectory()
         process = try BridgeProcess(
-            arguments: ["serve", "--listen", "127.0.0.1:0", "--db", database ?? directory.file("repo.sqlite")],
+            arguments: ["serve", "--listen", "127.0.0.1:0", "--db", database ?? directory.file("repo.sqlite")]
+                + arguments,
             home: directory.path)
         guard let stdout = process.stdout else { throw HarnessError("serve has no stdout") }
         let line = try await stdout.waitForText(containing: "}")

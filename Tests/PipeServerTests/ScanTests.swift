@@ -192,6 +192,27 @@ struct ScanTests {
         }
     }
 
+    @Test("a scan that fails answers 502 naming the pipe and the reason, never the password")
+    func failedScan() async throws {
+        try await withServer { server in
+            let alice = try await server.register("alice")
+            let password = "pw-\(UUID().uuidString)"
+            let created = try await server.call(
+                "POST", "pipes/", token: alice,
+                body: [
+                    "name": "closed", "protocol": "ftp", "location": "127.0.0.1:1", "options": ["remotepath": "/"],
+                    "credentials": ["username": "u", "password": .string(password)],
+                ])
+            try #require(created.status == 201, "\(created)")
+            let reply = try await server.call("GET", "pipes/closed/files/", token: alice)
+            #expect(reply.status == 502, "\(reply)")
+            #expect(reply.text.contains("pipe 'closed'"), "\(reply)")
+            #expect(!reply.text.contains(password))
+            let changes = try await server.call("GET", "pipes/closed/changes/", token: alice)
+            #expect(changes.status == 200 && Self.changeList(changes).isEmpty, "\(changes)")
+        }
+    }
+
     @Test("the deny-list: CIDR blocks and single addresses, IPv4-mapped IPv6, bad entries named")
     func outboundPolicy() throws {
         let policy = try OutboundPolicy()

@@ -167,6 +167,7 @@ SETUPS = {
     "token.get": lambda w: (w.profile(), w.bridge.call("config.update", {"changes": {"token": "9944b09199c62bcf9418ad846dd0e4bbdfc6ee4b"}})),
     "token.set": World.profile,
     "permissions.set": World.server_demo,
+    "pipe.watch": World.server_demo,
     "permissions.list": lambda w: (
         w.server_demo(),
         w.bridge.call("permissions.set", {"pipe": "demo", "email": "bob@example.org", "role": "read"}),

@@ -56,10 +56,17 @@ public struct SyncEngine: Sendable {
             return sorted(workspace.defaultFilter.apply(listing))
         }
         let listing = try await remoteCall { try await workspace.openRemote(false).list() }
+        let presented = try presenting(listing)
+        try state.storeListing(listing, of: workspace.name)
+        return presented
+    }
+
+    /// A listing taken elsewhere (the repo server's) as `scanRemote` would
+    /// answer it: names checked, the pipe's filters applied, sorted by name.
+    public func presenting(_ listing: [RemoteFile]) throws -> [RemoteFile] {
         for file in listing {
             try RemoteName.validate(file.filename, protocolName: "listing", location: workspace.name)
         }
-        try state.storeListing(listing, of: workspace.name)
         return sorted(workspace.defaultFilter.apply(listing))
     }
 

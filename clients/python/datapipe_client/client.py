@@ -649,7 +649,8 @@ class Client(RPCMethods):
                     self._send(self._encode(reply))
                 except DatapipeError:
                     pass
-            elif method == "$/progress":
+            elif method in ("$/progress", "pipe/changed"):
+                # pipe/changed carries its watch's token like $/progress: same per-call callback.
                 self._on_progress(params if isinstance(params, dict) else {})
             elif method == "$/log":
                 self._on_log_message(params if isinstance(params, dict) else {})

@@ -814,6 +814,39 @@ class RPCMethods:
         }
         return self._invoke("pipe.update_settings", params, progress, timeout)
 
+    def pipe_watch(
+        self,
+        pipe: str,
+        since: Optional[int] = None,
+        interval_ms: Optional[int] = None,
+        duration_ms: Optional[int] = None,
+        *,
+        progress_token: Any = None,
+        progress: ProgressArg = None,
+        timeout: Optional[float] = None,
+    ) -> Any:
+        """Follows what the repo server's scans record of the pipe's remote, sending a pipe/changed
+        notification for each batch of changes, until the call is cancelled or duration_ms passes.
+        Server mode only. ``progress`` (a callable) receives each ``pipe/changed`` params dict
+        (``pipe``, ``changes``, ``cursor``); cancel with ``call_async(...).cancel()``.
+
+        Params:
+        - ``pipe`` (str, required): The pipe.
+        - ``since`` (int): Report changes after this cursor (0: every change the server recorded).
+        - ``interval_ms`` (int): How often to ask the server, at least 100.
+        - ``duration_ms`` (int): End the watch after this long. Default: until cancelled.
+
+        Calls ``pipe.watch``; errors: -32001, -32002, -32003, -32007, -32006, -32009.
+        """
+        params = {
+            "pipe": pipe,
+            "since": since,
+            "interval_ms": interval_ms,
+            "duration_ms": duration_ms,
+            "progress_token": progress_token,
+        }
+        return self._invoke("pipe.watch", params, progress, timeout)
+
     def pipes_delete(
         self,
         name: str,
@@ -1085,6 +1118,7 @@ METHOD_NAMES = {
     "pipe.scan_remote": "pipe_scan_remote",
     "pipe.schema": "pipe_schema",
     "pipe.update_settings": "pipe_update_settings",
+    "pipe.watch": "pipe_watch",
     "pipes.delete": "pipes_delete",
     "pipes.get": "pipes_get",
     "pipes.list": "pipes_list",

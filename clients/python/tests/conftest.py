@@ -128,9 +128,10 @@ def unix_bridge(binary, tmp_path, cfg):
 
 @pytest.fixture
 def repo_server(binary, tmp_path):
-    """`datapipe serve` on a free loopback port; its URL."""
+    """`datapipe serve` on a free loopback port, allowed to scan file pipes below tmp_path; its URL."""
     serve = subprocess.Popen(
-        [binary, "serve", "--listen", "127.0.0.1:0", "--db", str(tmp_path / "repo.sqlite")],
+        [binary, "serve", "--listen", "127.0.0.1:0", "--db", str(tmp_path / "repo.sqlite"),
+         "--scan-file-root", str(tmp_path)],
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
     )

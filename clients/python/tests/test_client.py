@@ -197,6 +197,33 @@ def test_server_mode_round_trip(client, repo_server, tmp_path):
         client.account_login("ann", "ann-pw-1")
 
 
+def test_watch_reports_what_the_server_scans_find(client, repo_server, tmp_path):
+    client.config_init(filerepo=str(tmp_path / "files"))
+    client.account_register("ann", "ann@example.org", "ann-pw-1", server=repo_server)
+    client.mode_switch("server")
+    remote = tmp_path / "remote"
+    remote.mkdir()
+    (remote / "a.csv").write_text("1\n")
+    client.pipes_upsert({"name": "watched", "protocol": "file",
+                         "options": {"remotepath": str(remote), "schedule": 0.005}})
+    seen = []
+    watch = client.call_async("pipe.watch", {"pipe": "watched", "since": 0, "interval_ms": 100},
+                              progress=lambda p: seen.extend((c["change"], c["filename"]) for c in p["changes"]))
+    deadline = time.monotonic() + 60
+    while ("added", "a.csv") not in seen and time.monotonic() < deadline:
+        time.sleep(0.1)
+    (remote / "b.csv").write_text("2\n")
+    while ("added", "b.csv") not in seen and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert seen == [("added", "a.csv"), ("added", "b.csv")]
+    assert watch.cancel() is True
+    with pytest.raises(DatapipeError) as cancelled:
+        watch.result(timeout=30)
+    assert cancelled.value.code == -32800
+    # The cached scan answers the server's listing.
+    assert client.pipe_scan_remote("watched") == ["a.csv", "b.csv"]
+
+
 def test_error_mapping_covers_every_type():
     cases = {
         "AuthRequired": E.AuthRequiredError,
