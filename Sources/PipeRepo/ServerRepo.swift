@@ -37,7 +37,12 @@ public struct ServerRepo: PipeRepository {
             let path = Self.pipePath(name)
             return (try settings(try await client.send("PATCH", path, body: values), path: path), false)
         }
-        return (try settings(try await client.send("POST", "pipes/", body: values), path: "pipes/"), true)
+        return (try await create(values), true)
+    }
+
+    /// `POST pipes/`: a new pipe owned by the caller (a taken name is refused).
+    public func create(_ values: JSONObject) async throws -> PipeSettings {
+        try settings(try await client.send("POST", "pipes/", body: values), path: "pipes/")
     }
 
     public func delete(_ name: String) async throws -> Bool {

@@ -305,6 +305,79 @@ extension ServerModeTests {
     }
 }
 
+extension ServerModeTests {
+    @Test("mode.switch migrate: local pipes made on the server, parents first; sync state carries over; a rerun skips")
+    func migrateLocalPipes() async throws {
+        let server = try await RepoServer()
+        let bridge = try StdioBridge()
+        let root = bridge.directory.path
+        let rpc = bridge.rpc
+        for folder in ["remote", "alice/base", "bob"] {
+            try FileManager.default.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true)
+        }
+
+        // bob owns a pipe named "taken" on the server already.
+        _ = try await rpc.call("session.configure", params: #"{"profile":"bob"}"#, id: "1")
+        _ = try await rpc.call("config.init", params: #"{"filerepo":"\#(root)/bob"}"#, id: "2")
+        _ = try await rpc.call(
+            "account.register",
+            params: #"{"username":"bob","email":"bob@example.org","password":"bob-pw-1","server":"\#(server.url)"}"#,
+            id: "3")
+        _ = try await rpc.call("mode.switch", params: #"{"mode":"server"}"#, id: "4")
+        _ = try await rpc.call(
+            "pipes.upsert",
+            params: #"{"settings":{"name":"taken","protocol":"file","options":{"remotepath":"\#(root)/elsewhere"}}}"#,
+            id: "5")
+
+        // alice works locally: a parent, a child under it (named so it sorts first), and "taken".
+        _ = try await rpc.call("session.configure", params: #"{"profile":"alice"}"#, id: "6")
+        _ = try await rpc.call("config.init", params: #"{"filerepo":"\#(root)/alice"}"#, id: "7")
+        for (index, settings) in [
+            #"{"name":"base","protocol":"file","options":{"remotepath":"\#(root)/remote"}}"#,
+            #"{"name":"a-child","protocol":"file","parent":"base","options":{"remotepath":"\#(root)/remote/sub"}}"#,
+            #"{"name":"taken","protocol":"file","options":{"remotepath":"\#(root)/mine"}}"#,
+        ].enumerated() {
+            let made = try await rpc.call("pipes.upsert", params: #"{"settings":\#(settings)}"#, id: "\(10 + index)")
+            #expect(made.error == nil, "\(made)")
+        }
+        try "1,2\n".write(toFile: root + "/alice/base/a.csv", atomically: true, encoding: .utf8)
+        let pushed = try await rpc.call("pipe.push", params: #"{"pipe":"base"}"#, id: "13")
+        #expect(pushed.resultObject?["files"] as? [String] == ["a.csv"])
+
+        let notYet = try await rpc.call(
+            "mode.switch", params: #"{"mode":"server","server":"\#(server.url)","migrate":true}"#, id: "14")
+        #expect(notYet.errorType == "AuthRequired", "migrating needs an account: \(notYet)")
+        #expect(try await rpc.call("mode.get", id: "15").resultObject?["mode"] as? String == "local")
+        _ = try await rpc.call(
+            "account.register",
+            params:
+                #"{"username":"alice","email":"alice@example.org","password":"alice-pw-1","server":"\#(server.url)"}"#,
+            id: "16")
+        let switched = try await rpc.call("mode.switch", params: #"{"mode":"server","migrate":true}"#, id: "17")
+        let result = try #require(switched.resultObject, "\(switched)")
+        #expect(result["mode"] as? String == "server")
+        #expect(result["migrated"] as? [String] == ["base", "a-child"], "parents first: \(switched)")
+        let skipped = result["skipped"] as? [[String: Any]] ?? []
+        #expect(skipped.map { $0["name"] as? String } == ["taken"])
+        #expect((skipped.first?["reason"] as? String)?.contains("already") == true)
+
+        let listed = try await rpc.call("pipes.list", id: "18")
+        #expect(listed.result as? [String] == ["a-child", "base"], "\(listed)")
+        let child = try await rpc.call("pipes.get", params: #"{"name":"a-child"}"#, id: "19")
+        #expect(child.resultObject?["parent"] as? String == "base", "\(child)")
+        let synced = try await rpc.call("pipe.is_synced", params: #"{"pipe":"base"}"#, id: "20")
+        #expect(synced.resultObject?["synced"] as? Bool == true, "the local sync state carries over: \(synced)")
+
+        _ = try await rpc.call("mode.switch", params: #"{"mode":"local"}"#, id: "21")
+        let again = try await rpc.call("mode.switch", params: #"{"mode":"server","migrate":true}"#, id: "22")
+        #expect(again.resultObject?["migrated"] as? [String] == [], "\(again)")
+        #expect((again.resultObject?["skipped"] as? [[String: Any]])?.count == 3)
+        let wrongWay = try await rpc.call("mode.switch", params: #"{"mode":"local","migrate":true}"#, id: "23")
+        #expect(wrongWay.errorType == "InvalidSettings")
+        try await bridge.expectCleanEnd()
+    }
+}
+
 /// `datapipe serve` on a free loopback port with a database in a scratch
 /// folder, or on `database` (a restart on another server's file).
 final class RepoServer: Sendable {

@@ -204,24 +204,29 @@ class RPCMethods:
         self,
         mode: str,
         server: Optional[str] = None,
+        migrate: Optional[bool] = None,
         *,
         progress_token: Any = None,
         progress: ProgressArg = None,
         timeout: Optional[float] = None,
     ) -> Any:
         """Moves the session's profile between local and server mode (stored as `mode` and
-        `server`). Server mode needs a server URL that answers; the sync state stays local.
+        `server`). Server mode needs a server URL that answers; the sync state stays local. With
+        migrate, the local pipe definitions are created on the server first (the result lists
+        ``migrated`` and ``skipped``).
 
         Params:
         - ``mode`` (str, required): The mode to switch to.
         - ``server`` (str): The repo server's base URL; stored in the profile. Default: the profile's
           `server`.
+        - ``migrate`` (bool): Switching to server: create the local pipes on the server first.
 
         Calls ``mode.switch``; errors: -32001, -32007, -32006.
         """
         params = {
             "mode": mode,
             "server": server,
+            "migrate": migrate,
             "progress_token": progress_token,
         }
         return self._invoke("mode.switch", params, progress, timeout)
