@@ -41,6 +41,7 @@ extension PipeService {
                 throw APIError.field("name", "A pipe named '\(name)' exists already: pipe names must be unique.")
             }
             try Self.checkParent(catalog, parent, child: name)
+            try Self.checkMirror(catalog, settings: settings, name: name)
             let now = ServerDatabase.now()
             try db.execute(
                 sql: """
@@ -79,6 +80,11 @@ extension PipeService {
             }
             let settings = try Self.settings(from: incoming, parent: parent, merging: replace ? nil : pipe.settings)
             if parent != pipe.parent { try Self.checkParent(catalog, parent, child: name) }
+            if Self.mirrorSource(settings) != Self.mirrorSource(pipe.settings)
+                || Self.scheduleMinutes(settings) != Self.scheduleMinutes(pipe.settings)
+            {
+                try Self.checkMirror(catalog, settings: settings, name: name)
+            }
             try db.execute(
                 sql: "UPDATE pipes SET parent = ?, settings = ?, updated_at = ? WHERE id = ?",
                 arguments: [parent, String(describing: JSON.object(settings)), ServerDatabase.now(), pipe.id])

@@ -38,6 +38,7 @@ extension PipeService {
             "cursor": .integer(listing.cursor),
         ]
         if let error = listing.error { out["last_error"] = .string(error) }
+        if let mirror = try await mirrorStatus(pipe.id) { out["mirror"] = mirror }
         return .object(out)
     }
 
@@ -93,8 +94,7 @@ extension PipeService {
     @discardableResult
     func rescan(_ pipe: PipeRecord, catalog: PipeCatalog) async throws -> StoredListing {
         guard let scanner else { throw APIError.detail(501, "This server does not scan remotes.") }
-        var values = catalog.resolved(pipe)
-        if let credentials = try storedCredentials(catalog, pipe) { values["credentials"] = credentials }
+        let values = try remoteValues(pipe, catalog)
         let attempted = Date().timeIntervalSince1970
         let refusal: APIError
         do {
@@ -119,8 +119,16 @@ extension PipeService {
         throw refusal
     }
 
+    /// The pipe's resolved settings with its stored credentials: what opening its remote takes.
+    func remoteValues(_ pipe: PipeRecord, _ catalog: PipeCatalog) throws -> JSONObject {
+        var values = catalog.resolved(pipe)
+        if let credentials = try storedCredentials(catalog, pipe) { values["credentials"] = credentials }
+        return values
+    }
+
     /// Rescans every pipe whose own `options.schedule` (minutes) has passed
-    /// since its last attempt; failures are logged and kept with the listing.
+    /// since its last attempt, after running its mirror when it has one;
+    /// failures are logged and kept with the listing.
     func runDueScans(logger: Logger) async {
         do {
             let (catalog, attempts) = try await db.read { db in
@@ -135,6 +143,7 @@ extension PipeService {
             for pipe in catalog.pipes.values.sorted(by: { $0.name < $1.name }) {
                 guard let minutes = Self.scheduleMinutes(pipe.settings) else { continue }
                 if let last = attempts[pipe.id], now - last < minutes * 60 { continue }
+                if let source = Self.mirrorSource(pipe.settings) { await runMirror(pipe, from: source, logger: logger) }
                 do {
                     let listing = try await rescan(pipe, catalog: catalog)
                     logger.info(

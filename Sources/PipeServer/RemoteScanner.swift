@@ -3,8 +3,9 @@ import PipeCore
 import PipeJSON
 import PipeRemotes
 
-/// Lists a pipe's remote from the server, with the pipe's stored read
-/// credentials: the scans behind the cached listings and the schedules.
+/// Opens a pipe's remote from the server, with the pipe's stored
+/// credentials: the scans behind the cached listings and the schedules, and
+/// the copies of mirrors.
 ///
 /// A scan is a request the server makes on a pipe owner's behalf, so it is
 /// held to what the owner could reach anyway: hosts on the deny-list are
@@ -27,13 +28,20 @@ struct RemoteScanner: Sendable {
     /// The files below the pipe's remote folder. `values`: the pipe's
     /// resolved settings with its credentials (`{read, write}`).
     func scan(_ values: JSONObject) async throws -> [RemoteFile] {
+        try await open(values, write: false).list()
+    }
+
+    /// The pipe's remote, for reading or (mirrors) writing, once the checks pass.
+    func open(_ values: JSONObject, write: Bool) throws -> RemoteStore {
         var values = values
-        values["name"] = .string("scan")  // the listing does not depend on the name; server names allow `_`
+        values["name"] = .string("scan")  // the store does not depend on the name; server names allow `_`
         let settings = try PipeSettings(values)
         try check(settings)
-        let store = try RemoteFactory.open(settings, write: false, hashes: HashCache(database: workspace))
-        return try await store.list()
+        return try RemoteFactory.open(settings, write: write, hashes: HashCache(database: workspace))
     }
+
+    /// A folder for the files a mirror moves through the server.
+    var stagingFolder: String { workspace.path + ".staging" }
 
     func check(_ settings: PipeSettings) throws(Refusal) {
         switch settings.protocolName {

@@ -177,6 +177,26 @@ enum ServerDatabase {
                     CREATE INDEX changes_pipe ON changes(pipe_id, seq);
                     """)
         }
+        migrator.registerMigration("v3-mirrors") { db in
+            // What a mirror copied (the source's crc and size per file), and its last run.
+            try db.execute(
+                sql: """
+                    CREATE TABLE mirror_files (
+                        pipe_id INTEGER NOT NULL REFERENCES pipes(id) ON DELETE CASCADE,
+                        filename TEXT NOT NULL,
+                        source_crc TEXT NOT NULL,
+                        source_size INTEGER NOT NULL,
+                        PRIMARY KEY (pipe_id, filename)
+                    );
+                    CREATE TABLE mirrors (
+                        pipe_id INTEGER PRIMARY KEY REFERENCES pipes(id) ON DELETE CASCADE,
+                        source TEXT NOT NULL,
+                        ran_at TEXT NOT NULL,
+                        copied INTEGER NOT NULL,
+                        error TEXT
+                    );
+                    """)
+        }
         return migrator
     }
 

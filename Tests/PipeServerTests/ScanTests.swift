@@ -192,6 +192,69 @@ struct ScanTests {
         }
     }
 
+    @Test(
+        "a mirror copies its source's new and changed files on the schedule, keeps removed ones, and reports its runs")
+    func mirrorCopies() async throws {
+        try await withServer { server in
+            let alice = try await server.register("alice")
+            let source = server.folder.appendingPathComponent("src-\(UUID().uuidString)")
+            let target = server.folder.appendingPathComponent("dst-\(UUID().uuidString)")
+            for folder in [source, target] {
+                try FileManager.default.createDirectory(
+                    at: folder.appendingPathComponent("sub"), withIntermediateDirectories: true)
+            }
+            func pipe(_ name: String, _ folder: URL, _ extra: JSONObject = [:]) -> JSON {
+                var options: JSONObject = ["remotepath": .string(folder.path)]
+                for (key, value) in extra { options[key] = value }
+                return ["name": .string(name), "protocol": "file", "options": .object(options)]
+            }
+            func write(_ name: String, _ text: String) throws {
+                try Data(text.utf8).write(to: source.appendingPathComponent(name))
+            }
+            func mirrored(_ name: String) -> String? {
+                (try? Data(contentsOf: target.appendingPathComponent(name))).map { String(decoding: $0, as: UTF8.self) }
+            }
+            func waitUntil(_ what: String, _ condition: () -> Bool) async throws {
+                for _ in 0..<300 where !condition() { try await Task.sleep(for: .milliseconds(100)) }
+                #expect(condition(), "\(what) within 30 s")
+            }
+            try #require(try await server.call("POST", "pipes/", token: alice, body: pipe("src", source)).status == 201)
+
+            let refusals: [(JSON, Int, String)] = [
+                (pipe("selfish", target, ["mirror_from": "selfish", "schedule": 1]), 400, "itself"),
+                (pipe("orphan", target, ["mirror_from": "nope", "schedule": 1]), 400, "does not exist"),
+                (pipe("unscheduled", target, ["mirror_from": "src"]), 400, "schedule"),
+            ]
+            for (body, status, words) in refusals {
+                let reply = try await server.call("POST", "pipes/", token: alice, body: body)
+                #expect(reply.status == status && reply.text.contains(words), "\(reply)")
+            }
+            let bob = try await server.register("bob")
+            let stranger = try await server.call(
+                "POST", "pipes/", token: bob, body: pipe("bobs", target, ["mirror_from": "src", "schedule": 1]))
+            #expect(stranger.status == 403, "bob may not read src: \(stranger)")
+
+            try write("a.csv", "1\n")
+            try write("sub/b.csv", "2\n")
+            let created = try await server.call(
+                "POST", "pipes/", token: alice,
+                body: pipe("dst", target, ["mirror_from": "src", "schedule": .double(0.005)]))
+            try #require(created.status == 201, "\(created)")
+            try await waitUntil("both files mirrored") { mirrored("a.csv") == "1\n" && mirrored("sub/b.csv") == "2\n" }
+
+            try FileManager.default.removeItem(at: source.appendingPathComponent("sub/b.csv"))
+            try write("a.csv", "one\n")
+            try await waitUntil("the changed file mirrored") { mirrored("a.csv") == "one\n" }
+            #expect(mirrored("sub/b.csv") == "2\n", "a mirror copies; it does not delete")
+
+            let files = try await server.call("GET", "pipes/dst/files/", token: alice)
+            #expect(files.json?["mirror"]?["from"]?.stringValue == "src", "\(files)")
+            #expect(files.json?["mirror"]?["error"] == nil, "\(files)")
+            let changes = try await server.call("GET", "pipes/dst/changes/", token: alice)
+            #expect(Self.changeList(changes).contains("modified a.csv"), "\(changes)")
+        }
+    }
+
     @Test("a scan that fails answers 502 naming the pipe and the reason, never the password")
     func failedScan() async throws {
         try await withServer { server in
