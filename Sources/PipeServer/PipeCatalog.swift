@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import PipeJSON
+import Synchronization
 
 /// What one caller may do with one pipe.
 struct Access: Sendable {
@@ -22,15 +23,22 @@ struct PipeCatalog: Sendable {
     var caller: UserRecord
     var now: Int64
 
-    static func load(_ db: Database, caller: UserRecord) throws -> PipeCatalog {
-        let pipes = try Row.fetchAll(db, sql: ServerDatabase.pipeColumns).map(PipeRecord.init)
+    /// `cache`: where the parsed pipes may come from (read transactions only:
+    /// a write's own changes could still roll back).
+    static func load(_ db: Database, caller: UserRecord, cache: PipeRecordCache? = nil) throws -> PipeCatalog {
+        let pipes = try cache?.pipes(db) ?? fetchPipes(db)
         let grants = try Row.fetchAll(
             db, sql: "SELECT * FROM grants WHERE grantee IN (?, 'public')", arguments: ["user:\(caller.id)"]
         ).map(GrantRecord.init)
         return PipeCatalog(
-            pipes: Dictionary(pipes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first }),
-            grants: Dictionary(grouping: grants, by: \.pipeID),
-            caller: caller, now: Int64(Date().timeIntervalSince1970))
+            pipes: pipes, grants: Dictionary(grouping: grants, by: \.pipeID), caller: caller,
+            now: Int64(Date().timeIntervalSince1970))
+    }
+
+    /// Every pipe, parsed, by name.
+    static func fetchPipes(_ db: Database) throws -> [String: PipeRecord] {
+        let pipes = try Row.fetchAll(db, sql: ServerDatabase.pipeColumns).map(PipeRecord.init)
+        return Dictionary(pipes.map { ($0.name, $0) }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The pipe, then its parent, up to the root (a cycle or a missing parent ends the chain).
@@ -48,10 +56,13 @@ struct PipeCatalog: Sendable {
 
     /// The caller's access: ownership or live grants on the pipe or any
     /// ancestor (a grant on a parent covers its children, not the reverse).
-    func access(_ pipe: PipeRecord) -> Access? {
+    func access(_ pipe: PipeRecord) -> Access? { access(chain: chain(pipe)) }
+
+    /// The access a caller has to the first pipe of `chain` (the pipe, then its ancestors).
+    func access(chain links: [PipeRecord]) -> Access? {
         var best: Role?
         var isOwner = false
-        for (depth, link) in chain(pipe).enumerated() {
+        for (depth, link) in links.enumerated() {
             if link.ownerID == caller.id {
                 if depth == 0 { isOwner = true }
                 best = .admin
@@ -69,8 +80,11 @@ struct PipeCatalog: Sendable {
     /// Settings merged down the chain (the child wins; `options` merged key
     /// by key), `options.remotepath` computed from the ancestors' location or
     /// remotepath plus each level's `dir`.
-    func resolved(_ pipe: PipeRecord) -> JSONObject {
-        let links = Array(chain(pipe).reversed())
+    func resolved(_ pipe: PipeRecord) -> JSONObject { resolved(chain: chain(pipe)) }
+
+    private func resolved(chain: [PipeRecord]) -> JSONObject {
+        guard let pipe = chain.first else { return JSONObject() }
+        let links = Array(chain.reversed())
         var merged = JSONObject()
         var options = JSONObject()
         var remotepath: String?
@@ -112,18 +126,37 @@ struct PipeCatalog: Sendable {
 
     /// A pipe as its GET answers it: resolved settings, `parent`,
     /// `parent-ultimate`, the caller's `role`; never credentials.
-    func describe(_ pipe: PipeRecord, access: Access) -> JSON {
+    func describe(_ pipe: PipeRecord, access: Access) -> JSON { describe(chain: chain(pipe), access: access) }
+
+    /// `describe` of the first pipe of `chain` (the pipe, then its ancestors).
+    func describe(chain links: [PipeRecord], access: Access) -> JSON {
+        let pipe = links[0]
         var out = JSONObject()
         out["name"] = .string(pipe.name)
-        for (key, value) in resolved(pipe) { out[key] = value }
+        for (key, value) in resolved(chain: links) { out[key] = value }
         out["owner"] = .string(pipe.ownerName)
         out["parent"] = pipe.parent.map { .string($0) } ?? .null
-        out["parent-ultimate"] = .string(chain(pipe).last?.name ?? pipe.name)
+        out["parent-ultimate"] = .string(links.last?.name ?? pipe.name)
         out["role"] = .string(access.wireRole)
         out["admin"] = .bool(access.isAdmin)
-        out["has_credentials"] = .bool(chain(pipe).contains { $0.credentialsSealed != nil })
+        out["has_credentials"] = .bool(links.contains { $0.credentialsSealed != nil })
         out["created_at"] = .string(pipe.createdAt)
         out["updated_at"] = .string(pipe.updatedAt)
         return .object(out)
+    }
+}
+
+/// The parsed pipes of the last read, kept while the database's pipes
+/// generation (bumped by triggers on every change to `pipes`, by any process)
+/// stays the same: a read then costs one query instead of parsing every pipe.
+final class PipeRecordCache: Sendable {
+    private let state = Mutex<(generation: Int64, pipes: [String: PipeRecord])?>(nil)
+
+    func pipes(_ db: Database) throws -> [String: PipeRecord] {
+        let generation = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'pipes_generation'") ?? -1
+        if let cached = state.withLock({ $0 }), cached.generation == generation { return cached.pipes }
+        let pipes = try PipeCatalog.fetchPipes(db)
+        state.withLock { $0 = (generation, pipes) }
+        return pipes
     }
 }

@@ -54,7 +54,7 @@ extension PipeService {
         guard role == "read" || role == "write" else {
             throw APIError.field("role", "Expected read or write, got '\(role)'.")
         }
-        let catalog = try await db.read { db in try PipeCatalog.load(db, caller: caller) }
+        let catalog = try await readCatalog(caller)
         let (pipe, access) = try Self.find(catalog, name)
         if role == "write" && !access.canWrite {
             throw APIError.detail(403, "Your role on pipe '\(name)' is read: no write credentials.")

@@ -13,16 +13,17 @@ extension PipeService {
     /// `GET pipes/`: every pipe the caller owns, is granted (directly or
     /// through an ancestor), or that is public.
     func listPipes(_ caller: UserRecord) async throws -> JSON {
-        let catalog = try await db.read { db in try PipeCatalog.load(db, caller: caller) }
-        let visible = catalog.pipes.values.sorted { $0.name < $1.name }.compactMap { pipe in
-            catalog.access(pipe).map { catalog.describe(pipe, access: $0) }
+        let catalog = try await readCatalog(caller)
+        let visible = catalog.pipes.values.sorted { $0.name < $1.name }.compactMap { pipe -> JSON? in
+            let chain = catalog.chain(pipe)
+            return catalog.access(chain: chain).map { catalog.describe(chain: chain, access: $0) }
         }
         return .array(visible)
     }
 
     /// `GET pipes/<name>/`: 404 when there is no such pipe, 403 when the caller may not see it.
     func getPipe(_ caller: UserRecord, name: String) async throws -> JSON {
-        let catalog = try await db.read { db in try PipeCatalog.load(db, caller: caller) }
+        let catalog = try await readCatalog(caller)
         let (pipe, access) = try Self.find(catalog, name)
         return catalog.describe(pipe, access: access)
     }

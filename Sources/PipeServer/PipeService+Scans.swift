@@ -26,7 +26,7 @@ extension PipeService {
     /// the server last took it, for anyone who may read the pipe. A pipe never
     /// scanned, or `refresh`, is scanned first.
     func files(_ caller: UserRecord, name: String, refresh: Bool) async throws -> JSON {
-        let catalog = try await db.read { db in try PipeCatalog.load(db, caller: caller) }
+        let catalog = try await readCatalog(caller)
         let (pipe, _) = try Self.find(catalog, name)
         var listing = try await storedListing(pipe.id)
         if refresh || listing?.files == nil {
@@ -47,7 +47,7 @@ extension PipeService {
     /// or from the time `since` (ISO 8601) on; at most 1,000 per answer.
     /// `since=latest` answers no changes, only the newest cursor (where a watch starts).
     func changes(_ caller: UserRecord, name: String, since: String?) async throws -> JSON {
-        let catalog = try await db.read { db in try PipeCatalog.load(db, caller: caller) }
+        let catalog = try await readCatalog(caller)
         let (pipe, _) = try Self.find(catalog, name)
         if since == "latest" {
             let cursor = try await db.read { db in

@@ -14,6 +14,7 @@ final class PipeService: Sendable {
     let readOnlyAccounts: Set<String>
     /// Lists remotes for the cached listings and schedules; nil: this server scans nothing.
     let scanner: RemoteScanner?
+    let pipeCache = PipeRecordCache()
 
     init(
         db: DatabasePool, key: ServerKey, scrypt: ServerCrypto.ScryptParameters = .init(),
@@ -40,6 +41,12 @@ final class PipeService: Sendable {
         }
         if readOnlyAccounts.contains(user.username) { user.readOnly = true }
         return user
+    }
+
+    /// The pipes and grants as `caller` sees them, read in one transaction
+    /// (the parsed pipes from the cache while no write changed them).
+    func readCatalog(_ caller: UserRecord) async throws -> PipeCatalog {
+        try await db.read { db in try PipeCatalog.load(db, caller: caller, cache: self.pipeCache) }
     }
 
     func whoami(_ caller: UserRecord?) -> JSON {

@@ -197,6 +197,24 @@ enum ServerDatabase {
                     );
                     """)
         }
+        migrator.registerMigration("v4-pipes-generation") { db in
+            // A counter every change to `pipes` bumps, in the same transaction:
+            // readers keep parsed pipes while it stays the same.
+            try db.execute(
+                sql: """
+                    CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
+                    INSERT INTO meta (key, value) VALUES ('pipes_generation', 0);
+                    CREATE TRIGGER pipes_inserted AFTER INSERT ON pipes BEGIN
+                        UPDATE meta SET value = value + 1 WHERE key = 'pipes_generation';
+                    END;
+                    CREATE TRIGGER pipes_updated AFTER UPDATE ON pipes BEGIN
+                        UPDATE meta SET value = value + 1 WHERE key = 'pipes_generation';
+                    END;
+                    CREATE TRIGGER pipes_deleted AFTER DELETE ON pipes BEGIN
+                        UPDATE meta SET value = value + 1 WHERE key = 'pipes_generation';
+                    END;
+                    """)
+        }
         return migrator
     }
 

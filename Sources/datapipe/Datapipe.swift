@@ -9,7 +9,7 @@ struct Datapipe: AsyncParsableCommand {
         version: BridgeEnvironment.version,
         subcommands: [
             RPCCommand.self, PullCommand.self, PushCommand.self, ListCommand.self, ScanCommand.self, CreateCommand.self,
-            ProfilesCommand.self, TokenCommand.self, ServeCommand.self,
+            ProfilesCommand.self, TokenCommand.self, ServeCommand.self, BenchHelloCommand.self,
         ]
     )
 }

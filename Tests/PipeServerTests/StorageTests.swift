@@ -41,6 +41,31 @@ struct StorageTests {
         await second.stop()
     }
 
+    @Test(
+        "two servers on one database see each other's pipe changes at once (the parsed-pipe cache follows the database)"
+    )
+    func sharedDatabase() async throws {
+        let first = try await TestServer.start()
+        defer { first.remove() }
+        let second = try await TestServer.start(folder: first.folder)
+        let alice = try await first.register("alice")
+        func pipe(_ server: TestServer) async throws -> Reply {
+            try await server.call("GET", "pipes/shared/", token: alice)
+        }
+        #expect(try await second.call("GET", "pipes/", token: alice).json?.arrayValue?.count == 0)
+        let created = try await first.call(
+            "POST", "pipes/", token: alice, body: ["name": "shared", "protocol": "s3", "location": "one"])
+        try #require(created.status == 201)
+        #expect(try await pipe(second).json?["location"]?.stringValue == "one")
+        let patched = try await second.call("PATCH", "pipes/shared/", token: alice, body: ["location": "two"])
+        try #require(patched.status == 200, "\(patched)")
+        #expect(try await pipe(first).json?["location"]?.stringValue == "two")
+        #expect(try await first.call("DELETE", "pipes/shared/", token: alice).status == 204)
+        #expect(try await pipe(second).status == 404)
+        await second.stop()
+        await first.stop()
+    }
+
     @Test("a key file others can read is refused, naming the file and its mode")
     func looseKeyFile() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("loose-\(UUID().uuidString).key").path
