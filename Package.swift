@@ -84,6 +84,7 @@ let package = Package(
                 "PipeBridge",
                 "PipeServer",
                 "PipeCore",
+                "PipeRemotes",
                 "PipeRPC",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -57,6 +57,7 @@ public enum BridgeMethods {
         PermissionsSet.self,
         PermissionsList.self,
         PipeWatch.self,
+        PipeCredentialsReset.self,
     ]
 
     /// The bridge's method table, with the authentication gate: an

@@ -19,6 +19,13 @@ public struct ServerClient: Sendable {
     /// Sends `method path` (relative to `/v1/api/`) and returns the body
     /// (`null` when empty). A non-2xx answer throws `ServerRepoError`.
     public func send(_ method: String, _ path: String, body: JSONObject? = nil) async throws -> JSON {
+        try await exchange(method, path, body: body).body
+    }
+
+    /// `send`, with the answer's headers (names lowercased).
+    public func exchange(_ method: String, _ path: String, body: JSONObject? = nil) async throws -> (
+        body: JSON, headers: [String: String]
+    ) {
         var headers: [(name: String, value: String)] = [(name: "Accept", value: "application/json")]
         if let token { headers.append((name: "Authorization", value: "Token \(token)")) }
         var requestBody = HTTPRequestBody.empty
@@ -43,7 +50,7 @@ public struct ServerClient: Sendable {
             throw ServerRepoError(
                 kind: .server, server: server, path: path, status: response.status, reason: "the answer is not JSON")
         }
-        return parsed
+        return (parsed, response.headers)
     }
 
     static func kind(_ status: Int) -> ServerRepoError.Kind {

@@ -73,6 +73,14 @@ public struct ServerRepo: PipeRepository {
         return keys
     }
 
+    /// `GET pipes/<name>/credentials/?role=…&renew=true`: new keys for a
+    /// managed pipe (other pipes answer their stored ones); when they expire,
+    /// nil for keys that do not.
+    public func renewCredentials(_ name: String, role: String) async throws -> String? {
+        let path = Self.pipePath(name) + "credentials/?role=" + role + "&renew=true"
+        return try await client.exchange("GET", path).headers["x-credentials-expiration"]
+    }
+
     /// `POST pipes/<name>/permissions/`: grants (or with role `revoke`
     /// removes) access for a username or an email address.
     public func setPermission(_ name: String, grant: JSONObject) async throws -> JSON {

@@ -22,12 +22,15 @@ public struct PipeServerConfiguration: Sendable {
     public var scanFileRoots: [String]
     /// How often the scheduler looks for pipes whose `options.schedule` is due.
     public var scheduleTick: Duration
+    /// The bucket of managed pipes (d6tpipe's `d6tfree`); nil: none.
+    public var managed: ManagedStorage?
 
     public init(
         host: String = "127.0.0.1", port: Int = 5000, databasePath: String, keyPath: String,
         maxBodyBytes: Int = 1 << 20, readOnlyAccounts: Set<String> = [], outbound: OutboundPolicy,
-        scanFileRoots: [String] = [], scheduleTick: Duration = .seconds(1)
+        scanFileRoots: [String] = [], scheduleTick: Duration = .seconds(1), managed: ManagedStorage? = nil
     ) {
+        self.managed = managed
         self.readOnlyAccounts = readOnlyAccounts
         self.outbound = outbound
         self.scanFileRoots = scanFileRoots
@@ -55,7 +58,7 @@ public struct PipeServer: Sendable {
             configuration: configuration,
             service: PipeService(
                 db: db, key: key, readOnlyAccounts: configuration.readOnlyAccounts,
-                scanner: try Self.scanner(configuration)),
+                scanner: try Self.scanner(configuration), managed: configuration.managed),
             logger: logger)
     }
 

@@ -6,8 +6,10 @@ extension PipeService {
     /// Keys the server computes or keeps apart: never stored as settings.
     static let computedKeys: Set<String> = [
         "name", "parent", "credentials", "role", "admin", "owner", "parent-ultimate", "has_credentials",
-        "created_at", "updated_at",
+        "created_at", "updated_at", "managed",
     ]
+    /// What d6tpipe users write to ask for a managed pipe (or give no protocol at all).
+    static let managedProtocols: Set<String> = ["d6tfree", "managed"]
     static let protocols: Set<String> = ["s3", "ftp", "sftp", "file"]
 
     /// `GET pipes/`: every pipe the caller owns, is granted (directly or
@@ -34,14 +36,32 @@ extension PipeService {
         let name = try body.required("name")
         try Self.validateName(name)
         let parent = try body.string("parent")
-        let settings = try Self.settings(from: body.object, parent: parent, merging: nil)
+        let protocolName = try body.string("protocol")
+        let managedRequest = parent == nil && (protocolName.map(Self.managedProtocols.contains) ?? true)
+        var incoming = body.object
+        if managedRequest {
+            guard let managed else {
+                throw APIError.field(
+                    "protocol",
+                    "This field is required: this server has no managed storage (datapipe serve --managed-storage).")
+            }
+            guard body.object["credentials"] == nil else {
+                throw APIError.field("credentials", "Managed pipes get their keys from the server: give none.")
+            }
+            Self.overlay(
+                &incoming, managed.settings(keyPrefix: managed.keyPrefix(owner: caller.username, name: name, dirs: [])))
+        }
+        var requested = try Self.settings(from: incoming, parent: parent, merging: nil)
+        if managedRequest { requested["managed"] = true }
         let sealed = try sealCredentials(body, name: name) ?? nil
-        return try await db.write { db in
+        return try await db.write { [requested] db in
+            var settings = requested
             var catalog = try PipeCatalog.load(db, caller: caller)
             guard catalog.pipes[name] == nil else {
                 throw APIError.field("name", "A pipe named '\(name)' exists already: pipe names must be unique.")
             }
             try Self.checkParent(catalog, parent, child: name)
+            try Self.keepManaged(&settings, catalog: catalog, parent: parent, credentials: body.object["credentials"])
             try Self.checkMirror(catalog, settings: settings, name: name)
             let now = ServerDatabase.now()
             try db.execute(
@@ -79,8 +99,20 @@ extension PipeService {
                 options["remotepath"] = nil  // the GET answer sent back: keep it computed
                 incoming["options"] = .object(options)
             }
-            let settings = try Self.settings(from: incoming, parent: parent, merging: replace ? nil : pipe.settings)
+            var settings = try Self.settings(from: incoming, parent: parent, merging: replace ? nil : pipe.settings)
             if parent != pipe.parent { try Self.checkParent(catalog, parent, child: name) }
+            if pipe.settings["managed"]?.boolValue == true, let managed {
+                guard body.object["credentials"] == nil else {
+                    throw APIError.field("credentials", "Managed pipes get their keys from the server: give none.")
+                }
+                Self.overlay(
+                    &settings,
+                    managed.settings(keyPrefix: managed.keyPrefix(owner: pipe.ownerName, name: name, dirs: [])))
+                settings["managed"] = true
+            } else {
+                try Self.keepManaged(
+                    &settings, catalog: catalog, parent: parent, credentials: body.object["credentials"])
+            }
             if Self.mirrorSource(settings) != Self.mirrorSource(pipe.settings)
                 || Self.scheduleMinutes(settings) != Self.scheduleMinutes(pipe.settings)
             {
@@ -121,6 +153,40 @@ extension PipeService {
         guard let value = body.object["credentials"] else { return nil }
         guard let normalized = try Self.normalizeCredentials(value) else { return .some(nil) }
         return .some(try key.seal(normalized.serialized(), context: "credentials:\(name)"))
+    }
+
+    // MARK: managed pipes
+
+    /// `base` with `top`'s members written over it (`options` key by key).
+    static func overlay(_ base: inout JSONObject, _ top: JSONObject) {
+        for (key, value) in top {
+            if key == "options", var options = base["options"]?.objectValue, let more = value.objectValue {
+                for (optionKey, optionValue) in more { options[optionKey] = optionValue }
+                base["options"] = .object(options)
+            } else {
+                base[key] = value
+            }
+        }
+    }
+
+    /// A pipe under a managed one stays inside its parent's folder: it
+    /// inherits the storage (protocol, location, remotepath, endpoint,
+    /// region) and takes no credentials of its own.
+    static func keepManaged(
+        _ settings: inout JSONObject, catalog: PipeCatalog, parent: String?, credentials: JSON?
+    ) throws(APIError) {
+        guard let parent, let record = catalog.pipes[parent],
+            catalog.chain(record).last?.settings["managed"]?.boolValue == true
+        else { return }
+        guard credentials == nil else {
+            throw APIError.field("credentials", "Pipes under a managed pipe get their keys from the server: give none.")
+        }
+        settings["protocol"] = nil
+        settings["location"] = nil
+        if var options = settings["options"]?.objectValue {
+            for key in ["remotepath", "endpoint_url", "region"] { options[key] = nil }
+            settings["options"] = .object(options)
+        }
     }
 
     // MARK: checks
@@ -189,8 +255,7 @@ extension PipeService {
                 throw APIError.field("protocol", "Expected one of \(protocols.sorted().joined(separator: ", ")).")
             }
         } else if parent == nil {
-            throw APIError.field(
-                "protocol", "This field is required for a pipe without parent (this server has no managed storage).")
+            throw APIError.field("protocol", "This field is required for a pipe without parent.")
         }
         return out
     }

@@ -14,13 +14,16 @@ final class PipeService: Sendable {
     let readOnlyAccounts: Set<String>
     /// Lists remotes for the cached listings and schedules; nil: this server scans nothing.
     let scanner: RemoteScanner?
+    /// The bucket of managed pipes; nil: every pipe names its own storage.
+    let managed: ManagedStorage?
     let pipeCache = PipeRecordCache()
 
     init(
         db: DatabasePool, key: ServerKey, scrypt: ServerCrypto.ScryptParameters = .init(),
-        readOnlyAccounts: Set<String> = [], scanner: RemoteScanner? = nil
+        readOnlyAccounts: Set<String> = [], scanner: RemoteScanner? = nil, managed: ManagedStorage? = nil
     ) {
         self.scanner = scanner
+        self.managed = managed
         self.db = db
         self.key = key
         self.throttle = LoginThrottle()

@@ -215,6 +215,19 @@ enum ServerDatabase {
                     END;
                     """)
         }
+        migrator.registerMigration("v5-issued-credentials") { db in
+            // Temporary keys issued for managed pipes, sealed, per pipe and role, until they expire.
+            try db.execute(
+                sql: """
+                    CREATE TABLE issued_credentials (
+                        pipe_id INTEGER NOT NULL REFERENCES pipes(id) ON DELETE CASCADE,
+                        role TEXT NOT NULL,
+                        sealed BLOB NOT NULL,
+                        expires_epoch REAL NOT NULL,
+                        PRIMARY KEY (pipe_id, role)
+                    );
+                    """)
+        }
         return migrator
     }
 

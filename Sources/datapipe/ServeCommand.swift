@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import PipeRemotes
 import PipeServer
 
 /// `datapipe serve`: the repo API server (d6tpipe 1.2.7's REST API).
@@ -47,6 +48,27 @@ struct ServeCommand: AsyncParsableCommand {
             valueName: "folder"))
     var scanFileRoot: [String] = []
 
+    @Option(
+        help: ArgumentHelp(
+            "Managed pipes (d6tpipe's d6tfree): a pipe registered with a name alone gets the folder "
+                + "<prefix><owner>/<name>/ here and short-lived keys from STS. The server's own keys come from "
+                + "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY; needs --managed-role-arn.",
+            valueName: "s3://bucket/prefix/"))
+    var managedStorage: String?
+
+    @Option(help: ArgumentHelp("The S3 and STS endpoint of an S3-compatible server (default: AWS).", valueName: "url"))
+    var managedEndpoint: String?
+
+    @Option(help: ArgumentHelp("The role STS assumes for managed pipes' keys.", valueName: "arn"))
+    var managedRoleArn: String?
+
+    @Option(
+        help: ArgumentHelp("The managed bucket's region (default: AWS_REGION, else us-east-1).", valueName: "region"))
+    var managedRegion: String?
+
+    @Option(help: ArgumentHelp("How long managed pipes' keys live, 15 to 720.", valueName: "minutes"))
+    var managedKeyMinutes = 60
+
     @Option(help: ArgumentHelp("trace, debug, info, notice, warning, error or critical.", valueName: "level"))
     var logLevel: Logger.Level = .info
 
@@ -56,6 +78,35 @@ struct ServeCommand: AsyncParsableCommand {
         }
         if maxBodyBytes < 1024 { throw ValidationError("--max-body-bytes must be at least 1024") }
         _ = try outboundPolicy()
+        _ = try managedStorageSettings()
+    }
+
+    /// `--managed-*` as the server takes them; nil without `--managed-storage`.
+    func managedStorageSettings() throws -> ManagedStorage? {
+        guard let managedStorage else { return nil }
+        guard let role = managedRoleArn, !role.isEmpty else {
+            throw ValidationError("--managed-storage needs --managed-role-arn (the role STS assumes)")
+        }
+        guard (15...720).contains(managedKeyMinutes) else {
+            throw ValidationError("--managed-key-minutes must be 15 to 720 (STS's limits), got \(managedKeyMinutes)")
+        }
+        let environment = ProcessInfo.processInfo.environment
+        guard let keyID = environment["AWS_ACCESS_KEY_ID"], let secret = environment["AWS_SECRET_ACCESS_KEY"],
+            !keyID.isEmpty, !secret.isEmpty
+        else {
+            throw ValidationError(
+                "--managed-storage needs the server's keys in AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+        }
+        do {
+            return try ManagedStorage(
+                location: managedStorage, endpoint: try managedEndpoint.map { try S3Endpoint.parse($0) },
+                region: managedRegion ?? environment["AWS_REGION"] ?? "us-east-1", roleARN: role,
+                credentials: S3Credentials(
+                    accessKeyID: keyID, secretAccessKey: secret, sessionToken: environment["AWS_SESSION_TOKEN"]),
+                lifetime: managedKeyMinutes * 60)
+        } catch {
+            throw ValidationError("--managed-storage/--managed-endpoint: \(error)")
+        }
     }
 
     func outboundPolicy() throws -> OutboundPolicy {
@@ -77,7 +128,8 @@ struct ServeCommand: AsyncParsableCommand {
         let configuration = PipeServerConfiguration(
             host: address.host, port: address.port, databasePath: dbPath, keyPath: keyFile ?? dbPath + ".key",
             maxBodyBytes: maxBodyBytes, readOnlyAccounts: Set(readOnlyAccounts), outbound: try outboundPolicy(),
-            scanFileRoots: scanFileRoot.map { NSString(string: $0).expandingTildeInPath })
+            scanFileRoots: scanFileRoot.map { NSString(string: $0).expandingTildeInPath },
+            managed: try managedStorageSettings())
         let server = try PipeServer(configuration: configuration, logger: logger)
         try await server.run(handleSignals: true) { port in
             logger.notice("listening on http://\(address.host):\(port)/v1/api/ (db \(dbPath))")

@@ -385,12 +385,11 @@ final class RepoServer: Sendable {
     let process: BridgeProcess
     let url: String
 
-    init(database: String? = nil, arguments: [String] = []) async throws {
+    init(database: String? = nil, arguments: [String] = [], environment: [String: String] = [:]) async throws {
         directory = try ScratchDirectory()
         process = try BridgeProcess(
             arguments: ["serve", "--listen", "127.0.0.1:0", "--db", database ?? directory.file("repo.sqlite")]
-                + arguments,
-            home: directory.path)
+                + arguments, home: directory.path, environment: environment)
         guard let stdout = process.stdout else { throw HarnessError("serve has no stdout") }
         let line = try await stdout.waitForText(containing: "}")
         guard let start = line.firstIndex(of: ":"), let end = line.firstIndex(of: "}"),

@@ -28,7 +28,7 @@ PIPE_PARAMS = {
     "pipe.update_settings": {"settings": {}},
 }
 # Calls that only a repo server answers (ServerOnly in local mode).
-SERVER_ONLY = {"permissions.set", "permissions.list", "account.unregister", "pipe.watch"}
+SERVER_ONLY = {"permissions.set", "permissions.list", "account.unregister", "pipe.watch", "pipe.credentials_reset"}
 PIPE_METHODS = sorted(
     n for n, m in METHODS.items() if m["params"] and m["params"][0]["name"] == "pipe" and n not in SERVER_ONLY
 )
@@ -135,6 +135,7 @@ ACCOUNT_PARAMS = {
     "permissions.set": {"pipe": "demo", "username": "bob", "role": "read"},
     "permissions.list": {"pipe": "demo"},
     "pipe.watch": {"pipe": "demo", "duration_ms": 0},
+    "pipe.credentials_reset": {"pipe": "demo"},
     "account.unregister": {"username": "me", "confirm": True},
 }
 CONFIG_FREE = {"rpc.discover", "session.ping", "session.authenticate", "session.configure"}

@@ -168,6 +168,7 @@ SETUPS = {
     "token.set": World.profile,
     "permissions.set": World.server_demo,
     "pipe.watch": World.server_demo,
+    "pipe.credentials_reset": World.server_demo,
     "permissions.list": lambda w: (
         w.server_demo(),
         w.bridge.call("permissions.set", {"pipe": "demo", "email": "bob@example.org", "role": "read"}),

@@ -288,6 +288,29 @@ class RPCMethods:
         }
         return self._invoke("permissions.set", params, progress, timeout)
 
+    def pipe_credentials_reset(
+        self,
+        pipe: str,
+        *,
+        progress_token: Any = None,
+        progress: ProgressArg = None,
+        timeout: Optional[float] = None,
+    ) -> Any:
+        """Asks the repo server for new keys for the pipe, read and (for writers) write. A managed
+        pipe's temporary keys are rotated; other pipes keep their owner's stored keys (renewed
+        false). The keys never appear in the answer. Server mode only.
+
+        Params:
+        - ``pipe`` (str, required): The pipe.
+
+        Calls ``pipe.credentials_reset``; errors: -32001, -32002, -32003, -32007, -32006, -32009.
+        """
+        params = {
+            "pipe": pipe,
+            "progress_token": progress_token,
+        }
+        return self._invoke("pipe.credentials_reset", params, progress, timeout)
+
     def pipe_delete_files(
         self,
         pipe: str,
@@ -1107,6 +1130,7 @@ METHOD_NAMES = {
     "mode.switch": "mode_switch",
     "permissions.list": "permissions_list",
     "permissions.set": "permissions_set",
+    "pipe.credentials_reset": "pipe_credentials_reset",
     "pipe.delete_files": "pipe_delete_files",
     "pipe.filepaths": "pipe_filepaths",
     "pipe.files": "pipe_files",
