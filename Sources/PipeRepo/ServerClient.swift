@@ -18,14 +18,11 @@ public struct ServerClient: Sendable {
 
     /// Sends `method path` (relative to `/v1/api/`) and returns the body
     /// (`null` when empty). A non-2xx answer throws `ServerRepoError`.
-    public func send(_ method: String, _ path: String, body: JSONObject? = nil) async throws -> JSON {
-        try await exchange(method, path, body: body).body
-    }
-
-    /// `send`, with the answer's headers (names lowercased).
-    public func exchange(_ method: String, _ path: String, body: JSONObject? = nil) async throws -> (
-        body: JSON, headers: [String: String]
-    ) {
+    /// `headers`, when given, sees the answer's headers (names lowercased).
+    public func send(
+        _ method: String, _ path: String, body: JSONObject? = nil,
+        headers seeHeaders: (([String: String]) -> Void)? = nil
+    ) async throws -> JSON {
         var headers: [(name: String, value: String)] = [(name: "Accept", value: "application/json")]
         if let token { headers.append((name: "Authorization", value: "Token \(token)")) }
         var requestBody = HTTPRequestBody.empty
@@ -50,7 +47,8 @@ public struct ServerClient: Sendable {
             throw ServerRepoError(
                 kind: .server, server: server, path: path, status: response.status, reason: "the answer is not JSON")
         }
-        return (parsed, response.headers)
+        seeHeaders?(response.headers)
+        return parsed
     }
 
     static func kind(_ status: Int) -> ServerRepoError.Kind {

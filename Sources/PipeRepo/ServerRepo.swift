@@ -78,7 +78,9 @@ public struct ServerRepo: PipeRepository {
     /// nil for keys that do not.
     public func renewCredentials(_ name: String, role: String) async throws -> String? {
         let path = Self.pipePath(name) + "credentials/?role=" + role + "&renew=true"
-        return try await client.exchange("GET", path).headers["x-credentials-expiration"]
+        var expires: String?
+        _ = try await client.send("GET", path, headers: { expires = $0["x-credentials-expiration"] })
+        return expires
     }
 
     /// `POST pipes/<name>/permissions/`: grants (or with role `revoke`

@@ -28,7 +28,8 @@ struct PipeCatalog: Sendable {
     static func load(_ db: Database, caller: UserRecord, cache: PipeRecordCache? = nil) throws -> PipeCatalog {
         let pipes = try cache?.pipes(db) ?? fetchPipes(db)
         let grants = try Row.fetchAll(
-            db, sql: "SELECT * FROM grants WHERE grantee IN (?, 'public')", arguments: ["user:\(caller.id)"]
+            db.cachedStatement(sql: "SELECT * FROM grants WHERE grantee IN (?, 'public')"),
+            arguments: ["user:\(caller.id)"]
         ).map(GrantRecord.init)
         return PipeCatalog(
             pipes: pipes, grants: Dictionary(grouping: grants, by: \.pipeID), caller: caller,
@@ -153,7 +154,8 @@ final class PipeRecordCache: Sendable {
     private let state = Mutex<(generation: Int64, pipes: [String: PipeRecord])?>(nil)
 
     func pipes(_ db: Database) throws -> [String: PipeRecord] {
-        let generation = try Int64.fetchOne(db, sql: "SELECT value FROM meta WHERE key = 'pipes_generation'") ?? -1
+        let generation =
+            try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'pipes_generation'")) ?? -1
         if let cached = state.withLock({ $0 }), cached.generation == generation { return cached.pipes }
         let pipes = try PipeCatalog.fetchPipes(db)
         state.withLock { $0 = (generation, pipes) }
