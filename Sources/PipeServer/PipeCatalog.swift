@@ -23,17 +23,27 @@ struct PipeCatalog: Sendable {
     var caller: UserRecord
     var now: Int64
 
-    /// `cache`: where the parsed pipes may come from (read transactions only:
-    /// a write's own changes could still roll back).
-    static func load(_ db: Database, caller: UserRecord, cache: PipeRecordCache? = nil) throws -> PipeCatalog {
-        let pipes = try cache?.pipes(db) ?? fetchPipes(db)
+    /// The catalog read from the database (in a write: its own changes included).
+    static func load(_ db: Database, caller: UserRecord) throws -> PipeCatalog {
         let grants = try Row.fetchAll(
             db.cachedStatement(sql: "SELECT * FROM grants WHERE grantee IN (?, 'public')"),
             arguments: ["user:\(caller.id)"]
         ).map(GrantRecord.init)
-        return PipeCatalog(
-            pipes: pipes, grants: Dictionary(grouping: grants, by: \.pipeID), caller: caller,
-            now: Int64(Date().timeIntervalSince1970))
+        return PipeCatalog(pipes: try fetchPipes(db), grants: grants, caller: caller)
+    }
+
+    /// The catalog from a snapshot of the whole (cached) catalog.
+    init(snapshot: CatalogSnapshot, caller: UserRecord) {
+        self.init(
+            pipes: snapshot.pipes,
+            grants: (snapshot.grants["user:\(caller.id)"] ?? []) + (snapshot.grants["public"] ?? []), caller: caller)
+    }
+
+    private init(pipes: [String: PipeRecord], grants: [GrantRecord], caller: UserRecord) {
+        self.pipes = pipes
+        self.grants = Dictionary(grouping: grants, by: \.pipeID)
+        self.caller = caller
+        self.now = Int64(Date().timeIntervalSince1970)
     }
 
     /// Every pipe, parsed, by name.
@@ -147,18 +157,36 @@ struct PipeCatalog: Sendable {
     }
 }
 
-/// The parsed pipes of the last read, kept while the database's pipes
-/// generation (bumped by triggers on every change to `pipes`, by any process)
-/// stays the same: a read then costs one query instead of parsing every pipe.
-final class PipeRecordCache: Sendable {
-    private let state = Mutex<(generation: Int64, pipes: [String: PipeRecord])?>(nil)
+/// Users, pipes and grants as the database held them at one generation.
+struct CatalogSnapshot: Sendable {
+    var generation: Int64
+    var pipes: [String: PipeRecord]
+    /// By the SHA-256 (hex) of their token.
+    var users: [String: UserRecord]
+    /// By grantee (`user:<id>`, `email:<address>`, `public`).
+    var grants: [String: [GrantRecord]]
+}
 
-    func pipes(_ db: Database) throws -> [String: PipeRecord] {
+/// The whole catalog (users, pipes, grants) parsed once and kept while the
+/// database's catalog generation stays the same. Triggers bump it on every
+/// change to those tables, by any process on the file, in the same
+/// transaction; so a request costs one small query instead of a lookup and
+/// a parse per table. Read transactions only: a write's own changes could
+/// still roll back.
+final class CatalogCache: Sendable {
+    private let state = Mutex<CatalogSnapshot?>(nil)
+
+    func snapshot(_ db: Database) throws -> CatalogSnapshot {
         let generation =
             try Int64.fetchOne(db.cachedStatement(sql: "SELECT value FROM meta WHERE key = 'pipes_generation'")) ?? -1
-        if let cached = state.withLock({ $0 }), cached.generation == generation { return cached.pipes }
-        let pipes = try PipeCatalog.fetchPipes(db)
-        state.withLock { $0 = (generation, pipes) }
-        return pipes
+        if let cached = state.withLock({ $0 }), cached.generation == generation { return cached }
+        let users = try Row.fetchAll(db, sql: "SELECT * FROM users").map(UserRecord.init)
+        let grants = try Row.fetchAll(db, sql: "SELECT * FROM grants").map(GrantRecord.init)
+        let snapshot = CatalogSnapshot(
+            generation: generation, pipes: try PipeCatalog.fetchPipes(db),
+            users: Dictionary(users.map { ($0.tokenHash, $0) }, uniquingKeysWith: { first, _ in first }),
+            grants: Dictionary(grouping: grants, by: \.grantee))
+        state.withLock { $0 = snapshot }
+        return snapshot
     }
 }

@@ -16,7 +16,7 @@ final class PipeService: Sendable {
     let scanner: RemoteScanner?
     /// The bucket of managed pipes; nil: every pipe names its own storage.
     let managed: ManagedStorage?
-    let pipeCache = PipeRecordCache()
+    let catalogCache = CatalogCache()
 
     init(
         db: DatabasePool, key: ServerKey, scrypt: ServerCrypto.ScryptParameters = .init(),
@@ -35,10 +35,7 @@ final class PipeService: Sendable {
     /// compared in constant time), or 401.
     func authenticate(token: String) async throws -> UserRecord {
         let hash = ServerCrypto.sha256Hex(token)
-        let user = try readNow { db in
-            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM users WHERE token_hash = ?"), arguments: [hash])
-                .map(UserRecord.init)
-        }
+        let user = try readNow { db in try catalogCache.snapshot(db).users[hash] }
         guard var user, ServerCrypto.constantTimeEqual(Array(user.tokenHash.utf8), Array(hash.utf8)) else {
             throw APIError.invalidToken
         }
@@ -46,10 +43,9 @@ final class PipeService: Sendable {
         return user
     }
 
-    /// The pipes and grants as `caller` sees them, read in one transaction
-    /// (the parsed pipes from the cache while no write changed them).
+    /// The pipes and grants as `caller` sees them, from the catalog cache.
     func readCatalog(_ caller: UserRecord) async throws -> PipeCatalog {
-        try readNow { db in try PipeCatalog.load(db, caller: caller, cache: self.pipeCache) }
+        try readNow { db in PipeCatalog(snapshot: try catalogCache.snapshot(db), caller: caller) }
     }
 
     /// A short read on the calling thread. GRDB's async reads hop to its own

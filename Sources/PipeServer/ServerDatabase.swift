@@ -228,6 +228,30 @@ enum ServerDatabase {
                     );
                     """)
         }
+        migrator.registerMigration("v6-catalog-generation") { db in
+            // Users and grants count for the cached catalog too (the counter keeps its v4 name).
+            try db.execute(
+                sql: """
+                    CREATE TRIGGER users_inserted AFTER INSERT ON users BEGIN
+                        UPDATE meta SET value = value + 1 WHERE key = 'pipes_generation';
+                    END;
+                    CREATE TRIGGER users_updated AFTER UPDATE ON users BEGIN
+                        UPDATE meta SET value = value + 1 WHERE key = 'pipes_generation';
+                    END;
+                    CREATE TRIGGER users_deleted AFTER DELETE ON users BEGIN
+                        UPDATE meta SET value = value + 1 WHERE key = 'pipes_generation';
+                    END;
+                    CREATE TRIGGER grants_inserted AFTER INSERT ON grants BEGIN
+                        UPDATE meta SET value = value + 1 WHERE key = 'pipes_generation';
+                    END;
+                    CREATE TRIGGER grants_updated AFTER UPDATE ON grants BEGIN
+                        UPDATE meta SET value = value + 1 WHERE key = 'pipes_generation';
+                    END;
+                    CREATE TRIGGER grants_deleted AFTER DELETE ON grants BEGIN
+                        UPDATE meta SET value = value + 1 WHERE key = 'pipes_generation';
+                    END;
+                    """)
+        }
         return migrator
     }
 

@@ -60,6 +60,15 @@ struct StorageTests {
         let patched = try await second.call("PATCH", "pipes/shared/", token: alice, body: ["location": "two"])
         try #require(patched.status == 200, "\(patched)")
         #expect(try await pipe(first).json?["location"]?.stringValue == "two")
+        // Accounts and grants too: bob registers on one server, is granted on the other.
+        let bob = try await second.register("bob")
+        #expect(try await first.call("GET", "pipes/shared/", token: bob).status == 403)
+        let granted = try await first.call(
+            "POST", "pipes/shared/permissions/", token: alice, body: ["username": "bob", "role": "read"])
+        try #require(granted.status == 201, "\(granted)")
+        #expect(try await second.call("GET", "pipes/shared/", token: bob).status == 200)
+        #expect(try await first.call("DELETE", "accounts/bob/", token: bob).status == 204)
+        #expect(try await second.call("GET", "pipes/", token: bob).status == 401, "a removed account's token is dead")
         #expect(try await first.call("DELETE", "pipes/shared/", token: alice).status == 204)
         #expect(try await pipe(second).status == 404)
         await second.stop()
