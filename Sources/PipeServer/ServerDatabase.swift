@@ -204,16 +204,7 @@ enum ServerDatabase {
                 sql: """
                     CREATE TABLE meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL);
                     INSERT INTO meta (key, value) VALUES ('pipes_generation', 0);
-                    CREATE TRIGGER pipes_inserted AFTER INSERT ON pipes BEGIN
-                        UPDATE meta SET value = value + 1 WHERE key = 'pipes_generation';
-                    END;
-                    CREATE TRIGGER pipes_updated AFTER UPDATE ON pipes BEGIN
-                        UPDATE meta SET value = value + 1 WHERE key = 'pipes_generation';
-                    END;
-                    CREATE TRIGGER pipes_deleted AFTER DELETE ON pipes BEGIN
-                        UPDATE meta SET value = value + 1 WHERE key = 'pipes_generation';
-                    END;
-                    """)
+                    """ + catalogTriggers(on: "pipes"))
         }
         migrator.registerMigration("v5-issued-credentials") { db in
             // Temporary keys issued for managed pipes, sealed, per pipe and role, until they expire.
@@ -230,29 +221,20 @@ enum ServerDatabase {
         }
         migrator.registerMigration("v6-catalog-generation") { db in
             // Users and grants count for the cached catalog too (the counter keeps its v4 name).
-            try db.execute(
-                sql: """
-                    CREATE TRIGGER users_inserted AFTER INSERT ON users BEGIN
-                        UPDATE meta SET value = value + 1 WHERE key = 'pipes_generation';
-                    END;
-                    CREATE TRIGGER users_updated AFTER UPDATE ON users BEGIN
-                        UPDATE meta SET value = value + 1 WHERE key = 'pipes_generation';
-                    END;
-                    CREATE TRIGGER users_deleted AFTER DELETE ON users BEGIN
-                        UPDATE meta SET value = value + 1 WHERE key = 'pipes_generation';
-                    END;
-                    CREATE TRIGGER grants_inserted AFTER INSERT ON grants BEGIN
-                        UPDATE meta SET value = value + 1 WHERE key = 'pipes_generation';
-                    END;
-                    CREATE TRIGGER grants_updated AFTER UPDATE ON grants BEGIN
-                        UPDATE meta SET value = value + 1 WHERE key = 'pipes_generation';
-                    END;
-                    CREATE TRIGGER grants_deleted AFTER DELETE ON grants BEGIN
-                        UPDATE meta SET value = value + 1 WHERE key = 'pipes_generation';
-                    END;
-                    """)
+            try db.execute(sql: catalogTriggers(on: "users") + catalogTriggers(on: "grants"))
         }
         return migrator
+    }
+
+    /// Triggers that bump the catalog generation on every insert, update and delete of `table`.
+    static func catalogTriggers(on table: String) -> String {
+        ["INSERT", "UPDATE", "DELETE"].map { event in
+            """
+            CREATE TRIGGER \(table)_\(event.lowercased()) AFTER \(event) ON \(table) BEGIN
+                UPDATE meta SET value = value + 1 WHERE key = 'pipes_generation';
+            END;
+            """
+        }.joined(separator: "\n")
     }
 
     static let pipeColumns = """

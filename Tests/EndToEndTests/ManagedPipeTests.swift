@@ -25,12 +25,7 @@ struct ManagedPipeTests {
         for (index, user) in ["bob", "alice"].enumerated() {
             _ = try await rpc.call("session.configure", params: #"{"profile":"\#(user)"}"#, id: "\(index + 1)0")
             _ = try await rpc.call("config.init", params: #"{"filerepo":"\#(root)/\#(user)"}"#, id: "\(index + 1)1")
-            _ = try await rpc.call(
-                "account.register",
-                params:
-                    #"{"username":"\#(user)","email":"\#(user)@example.org","password":"\#(user)-pw-1","server":"\#(server.url)"}"#,
-                id: "\(index + 1)2")
-            _ = try await rpc.call("mode.switch", params: #"{"mode":"server"}"#, id: "\(index + 1)3")
+            try await rpc.joinServer(server, as: user, id: (index + 1) * 10 + 2)
         }
 
         // alice (the session's profile now) registers "free" with a name alone, and pushes.

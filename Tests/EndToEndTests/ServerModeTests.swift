@@ -179,12 +179,7 @@ extension ServerModeTests {
         let remote = bridge.directory.path + "/remote"
         for (index, (profile, user)) in [("erin", "erin"), ("default", "fay")].enumerated() {
             _ = try await rpc.call("session.configure", params: #"{"profile":"\#(profile)"}"#, id: "\(100 + index)")
-            _ = try await rpc.call(
-                "account.register",
-                params:
-                    #"{"username":"\#(user)","email":"\#(user)@example.org","password":"\#(user)-pw-1","server":"\#(server.url)"}"#,
-                id: "\(110 + index)")
-            _ = try await rpc.call("mode.switch", params: #"{"mode":"server"}"#, id: "\(120 + index)")
+            try await rpc.joinServer(server, as: user, id: 110 + 2 * index)
         }
         // fay (default profile) owns the pipe and grants erin read, and a future address write.
         _ = try await rpc.call(
@@ -244,12 +239,7 @@ extension ServerModeTests {
         }
 
         _ = try await rpc.call("config.init", params: #"{"filerepo":"\#(root)/alice"}"#, id: "1")
-        _ = try await rpc.call(
-            "account.register",
-            params:
-                #"{"username":"alice","email":"alice@example.org","password":"alice-pw-1","server":"\#(server.url)"}"#,
-            id: "2")
-        _ = try await rpc.call("mode.switch", params: #"{"mode":"server"}"#, id: "3")
+        try await rpc.joinServer(server, as: "alice", id: 2)
         _ = try await rpc.call(
             "pipes.upsert",
             params: #"{"settings":{"name":"watched","protocol":"file","options":{"remotepath":"\#(remote)"}}}"#,
@@ -375,6 +365,22 @@ extension ServerModeTests {
         let wrongWay = try await rpc.call("mode.switch", params: #"{"mode":"local","migrate":true}"#, id: "23")
         #expect(wrongWay.errorType == "InvalidSettings")
         try await bridge.expectCleanEnd()
+    }
+}
+
+extension RPCPeer {
+    /// Registers `user` (`<user>@example.org`, password `<user>-pw-1`) on
+    /// `server` from the session's profile and switches that profile to
+    /// server mode; uses ids `id` and `id + 1`.
+    func joinServer(_ server: RepoServer, as user: String, id: Int) async throws {
+        let registered = try await call(
+            "account.register",
+            params:
+                #"{"username":"\#(user)","email":"\#(user)@example.org","password":"\#(user)-pw-1","server":"\#(server.url)"}"#,
+            id: "\(id)")
+        try #require(registered.error == nil, "\(registered)")
+        let switched = try await call("mode.switch", params: #"{"mode":"server"}"#, id: "\(id + 1)")
+        try #require(switched.error == nil, "\(switched)")
     }
 }
 
