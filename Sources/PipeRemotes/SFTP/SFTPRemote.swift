@@ -1,4 +1,5 @@
 import CSSH2
+import Foundation
 
 /// A folder on an SSH server, over SFTP (libssh2). Transfers run one per
 /// SSH session, up to `maxSessions` at once; crc is `mtime-size` as in
@@ -67,8 +68,12 @@ extension SFTPConnection {
                 if count == 0 { break }
                 guard count > 0 else { throw failure(Int(count), doing: "listing \(path)", file: nil) }
                 let entry = String(decoding: UnsafeRawBufferPointer(start: buffer, count: Int(count)), as: UTF8.self)
-                if entry == "." || entry == ".." || entry.hasSuffix(SFTPRemote.uploadSuffix) { continue }
                 let name = folder.isEmpty ? entry : folder + "/" + entry
+                if entry.hasSuffix(SFTPRemote.uploadSuffix) {
+                    sweepIfStale(name, attributes)
+                    continue
+                }
+                if entry == "." || entry == ".." { continue }
                 var info = attributes
                 if cssh2_is_link(info.permissions) != 0 {
                     // Links are followed to files only, so a link to a parent folder cannot loop.
@@ -85,6 +90,18 @@ extension SFTPConnection {
             }
         }
         return files
+    }
+
+    /// An upload's temporary file untouched for this long was left by a
+    /// process that died mid-upload (a live upload writes it every moment).
+    static let staleUploadAge: Int64 = 3600
+
+    /// Removes `name`, an upload's temporary file, when it is stale; best
+    /// effort (a read-only login cannot, and that is fine: listings skip it).
+    private func sweepIfStale(_ name: String, _ attributes: LIBSSH2_SFTP_ATTRIBUTES) {
+        let now = Int64(Date().timeIntervalSince1970)
+        guard now - Int64(attributes.mtime) > Self.staleUploadAge else { return }
+        _ = cssh2_unlink(sftp, configuration.path(name))
     }
 
     static func remoteFile(_ name: String, _ attributes: LIBSSH2_SFTP_ATTRIBUTES) -> RemoteFile {
