@@ -123,7 +123,8 @@ public struct OutboundPolicy: Sendable {
             let ok = bytes.withUnsafeBytes { raw in
                 inet_ntop(family, raw.baseAddress, &buffer, socklen_t(buffer.count)) != nil
             }
-            return ok ? String(cString: buffer) : bytes.map(String.init).joined(separator: ".")
+            let text = buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }
+            return ok ? String(decoding: text, as: UTF8.self) : bytes.map(String.init).joined(separator: ".")
         }
     }
 }

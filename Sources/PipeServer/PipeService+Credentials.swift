@@ -83,7 +83,7 @@ extension PipeService {
         let context = "issued:\(pipe.id):\(role)"
         let now = Date().timeIntervalSince1970
         if !renew,
-            let row = try await db.read({ db in
+            let row = try readNow({ db in
                 try Row.fetchOne(
                     db, sql: "SELECT sealed, expires_epoch FROM issued_credentials WHERE pipe_id = ? AND role = ?",
                     arguments: [pipe.id, role])

@@ -69,7 +69,7 @@ extension PipeService {
             }
         }
         let limit = 1000
-        let rows = try await db.read { db in
+        let rows = try readNow { db in
             try Row.fetchAll(
                 db, sql: "SELECT * FROM changes WHERE pipe_id = ? \(filter) ORDER BY seq LIMIT \(limit + 1)",
                 arguments: arguments)
