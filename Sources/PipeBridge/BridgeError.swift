@@ -51,4 +51,9 @@ public struct BridgeError: Error, Sendable, RPCErrorConvertible, CustomStringCon
     }
 
     public var description: String { "\(type.rawValue): \(message)" }
+
+    /// `NotFound` for a pipe the repo does not have.
+    static func noPipe(_ name: String) -> BridgeError {
+        BridgeError(.notFound, "no pipe named \(name)", facts: ["pipe": .string(name)])
+    }
 }

@@ -72,7 +72,7 @@ public final class BridgeSession: Sendable {
     func engine(for pipe: String, concurrency: Int? = nil) async throws -> SyncEngine {
         let repo = try repo()
         guard let described = try await repo.get(pipe) else {
-            throw BridgeError(.notFound, "no pipe named \(pipe)", facts: ["pipe": .string(pipe)])
+            throw BridgeError.noPipe(pipe)
         }
         let settings = try await repo.withCredentials(described)
         let database = try database()

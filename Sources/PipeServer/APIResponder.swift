@@ -81,14 +81,14 @@ struct APIResponder: HTTPResponder {
             return Self.json(201, try await service.grant(try authed(), name: path[1], try Body(body)))
         case (.get, 3, "pipes") where path[2] == "credentials":
             let role = request.uri.queryParameters.get("role") ?? "read"
-            let renew = ["true", "1", "yes"].contains(request.uri.queryParameters.get("renew")?.lowercased() ?? "")
+            let renew = Self.flag("renew", in: request)
             let answer = try await service.credentials(try authed(), name: path[1], role: role, renew: renew)
             var response = Self.json(200, answer.keys)
             // The expiry stays out of the body: d6tpipe hands the whole body to boto3.
             if let expires = answer.expires { response.headers[.init("X-Credentials-Expiration")!] = expires }
             return response
         case (.get, 3, "pipes") where path[2] == "files":
-            let refresh = ["true", "1", "yes"].contains(request.uri.queryParameters.get("refresh")?.lowercased() ?? "")
+            let refresh = Self.flag("refresh", in: request)
             return Self.json(200, try await service.files(try authed(), name: path[1], refresh: refresh))
         case (.get, 3, "pipes") where path[2] == "changes":
             let since = request.uri.queryParameters.get("since")
@@ -99,6 +99,11 @@ struct APIResponder: HTTPResponder {
             }
             throw APIError.notFound
         }
+    }
+
+    /// A yes/no query parameter: `true`, `1` or `yes` (any case) is yes.
+    private static func flag(_ name: String, in request: Request) -> Bool {
+        ["true", "1", "yes"].contains(request.uri.queryParameters.get(name)?.lowercased() ?? "")
     }
 
     private static func knownPath(_ path: [String]) -> Bool {

@@ -40,19 +40,16 @@ extension PipeService {
         let managedRequest = parent == nil && (protocolName.map(Self.managedProtocols.contains) ?? true)
         var incoming = body.object
         if managedRequest {
-            guard let managed else {
+            guard managed != nil else {
                 throw APIError.field(
                     "protocol",
                     "This field is required: this server has no managed storage (datapipe serve --managed-storage).")
             }
-            guard body.object["credentials"] == nil else {
-                throw APIError.field("credentials", "Managed pipes get their keys from the server: give none.")
-            }
-            Self.overlay(
-                &incoming, managed.settings(keyPrefix: managed.keyPrefix(owner: caller.username, name: name, dirs: [])))
+            // Before the checks, which want the protocol the server gives it.
+            try makeManaged(&incoming, owner: caller.username, name: name, credentials: body.object["credentials"])
         }
         var requested = try Self.settings(from: incoming, parent: parent, merging: nil)
-        if managedRequest { requested["managed"] = true }
+        if managedRequest { requested["managed"] = true }  // a computed key: the checks dropped it
         let sealed = try sealCredentials(body, name: name) ?? nil
         return try await db.write { [requested] db in
             var settings = requested
@@ -101,14 +98,8 @@ extension PipeService {
             }
             var settings = try Self.settings(from: incoming, parent: parent, merging: replace ? nil : pipe.settings)
             if parent != pipe.parent { try Self.checkParent(catalog, parent, child: name) }
-            if pipe.settings["managed"]?.boolValue == true, let managed {
-                guard body.object["credentials"] == nil else {
-                    throw APIError.field("credentials", "Managed pipes get their keys from the server: give none.")
-                }
-                Self.overlay(
-                    &settings,
-                    managed.settings(keyPrefix: managed.keyPrefix(owner: pipe.ownerName, name: name, dirs: [])))
-                settings["managed"] = true
+            if pipe.settings["managed"]?.boolValue == true, managed != nil {
+                try makeManaged(&settings, owner: pipe.ownerName, name: name, credentials: body.object["credentials"])
             } else {
                 try Self.keepManaged(
                     &settings, catalog: catalog, parent: parent, credentials: body.object["credentials"])
@@ -156,6 +147,18 @@ extension PipeService {
     }
 
     // MARK: managed pipes
+
+    /// Makes `settings` a managed pipe's: the server's storage for
+    /// `<owner>/<name>/` written over the user's, and the `managed` mark.
+    /// Credentials in the body are refused: the server issues the keys.
+    func makeManaged(_ settings: inout JSONObject, owner: String, name: String, credentials: JSON?) throws(APIError) {
+        guard let managed else { return }
+        guard credentials == nil else {
+            throw APIError.field("credentials", "Managed pipes get their keys from the server: give none.")
+        }
+        Self.overlay(&settings, managed.settings(keyPrefix: managed.keyPrefix(owner: owner, name: name, dirs: [])))
+        settings["managed"] = true
+    }
 
     /// `base` with `top`'s members written over it (`options` key by key).
     static func overlay(_ base: inout JSONObject, _ top: JSONObject) {

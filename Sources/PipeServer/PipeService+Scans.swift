@@ -50,10 +50,8 @@ extension PipeService {
         let catalog = try await readCatalog(caller)
         let (pipe, _) = try Self.find(catalog, name)
         if since == "latest" {
-            let cursor = try await db.read { db in
-                try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM changes WHERE pipe_id = ?", arguments: [pipe.id])
-            }
-            return .object(["changes": [], "cursor": .integer(cursor ?? 0), "more": false])
+            let cursor = try readNow { db in try Self.newestChange(db, pipe.id) }
+            return .object(["changes": [], "cursor": .integer(cursor), "more": false])
         }
         var filter = ""
         var arguments: StatementArguments = [pipe.id]
@@ -182,12 +180,16 @@ extension PipeService {
     private static func listing(_ db: Database, _ pipeID: Int64) throws -> StoredListing? {
         guard let row = try Row.fetchOne(db, sql: "SELECT * FROM listings WHERE pipe_id = ?", arguments: [pipeID])
         else { return nil }
-        let cursor =
-            try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM changes WHERE pipe_id = ?", arguments: [pipeID]) ?? 0
         let files = try (row["files"] as String?).map { text in
             (try JSON.parse(text).arrayValue ?? []).compactMap(RemoteFile.init(attributes:))
         }
-        return StoredListing(files: files, scannedAt: row["scanned_at"], error: row["error"], cursor: cursor)
+        return StoredListing(
+            files: files, scannedAt: row["scanned_at"], error: row["error"], cursor: try newestChange(db, pipeID))
+    }
+
+    /// The cursor of the pipe's newest recorded change; 0 when there is none.
+    private static func newestChange(_ db: Database, _ pipeID: Int64) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT MAX(seq) FROM changes WHERE pipe_id = ?", arguments: [pipeID]) ?? 0
     }
 
     /// Stores `files` as the pipe's listing and, in the same transaction,
@@ -221,7 +223,7 @@ extension PipeService {
                         attempted_epoch = excluded.attempted_epoch, error = NULL
                     """,
                 arguments: [pipeID, String(describing: JSON.array(files.map(\.attributes))), now, attempted])
-            return try Self.listing(db, pipeID) ?? StoredListing(files: files, scannedAt: now, cursor: 0)
+            return StoredListing(files: files, scannedAt: now, cursor: try Self.newestChange(db, pipeID))
         }
     }
 }

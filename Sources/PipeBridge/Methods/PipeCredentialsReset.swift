@@ -19,7 +19,7 @@ public enum PipeCredentialsReset: BridgeMethod {
     public static func handle(_ params: Params, _ context: BridgeContext) async throws -> JSON {
         let repo = try context.session.requireServerMode(name)
         guard let settings = try await repo.get(params.pipe) else {
-            throw BridgeError(.notFound, "no pipe named \(params.pipe)", facts: ["pipe": .string(params.pipe)])
+            throw BridgeError.noPipe(params.pipe)
         }
         var expires: JSONObject = [:]
         for role in settings.canWrite ? ["read", "write"] : ["read"] {

@@ -16,7 +16,7 @@ public enum PipeUpdateSettings: BridgeMethod {
         var values = try params.settings.objectParam("settings")
         let repo = try context.session.repo()
         guard try await repo.get(params.pipe) != nil else {
-            throw BridgeError(.notFound, "no pipe named \(params.pipe)", facts: ["pipe": .string(params.pipe)])
+            throw BridgeError.noPipe(params.pipe)
         }
         if let renamed = values["name"], renamed != .string(params.pipe) {
             throw BridgeError(.invalidSettings, "a pipe cannot be renamed", facts: ["field": "name"])

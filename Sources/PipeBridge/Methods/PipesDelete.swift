@@ -17,7 +17,7 @@ public enum PipesDelete: BridgeMethod {
     public static func handle(_ params: Params, _ context: BridgeContext) async throws -> Result {
         let session = context.session
         guard try await session.repo().delete(params.name) else {
-            throw BridgeError(.notFound, "no pipe named \(params.name)", facts: ["pipe": .string(params.name)])
+            throw BridgeError.noPipe(params.name)
         }
         try session.stateStore().forget(params.name)
         return Result(deleted: true)

@@ -14,7 +14,7 @@ public enum PipesGet: BridgeMethod {
 
     public static func handle(_ params: Params, _ context: BridgeContext) async throws -> JSON {
         guard let settings = try await context.session.repo().get(params.name) else {
-            throw BridgeError(.notFound, "no pipe named \(params.name)", facts: ["pipe": .string(params.name)])
+            throw BridgeError.noPipe(params.name)
         }
         return .object(settings.shown(reveal: params.reveal ?? false))
     }

@@ -20,9 +20,9 @@ public struct STSClient: Sendable {
     public func assumeRole(roleARN: String, sessionName: String, policy: String, seconds: Int) async throws
         -> TemporaryCredentials
     {
-        var host = "sts.\(region).amazonaws.com"
-        if let endpoint { host = endpoint.port.map { "\(endpoint.host):\($0)" } ?? endpoint.host }
-        let base = "\(endpoint?.scheme ?? "https")://\(host)"
+        let server = endpoint ?? S3Endpoint(scheme: "https", host: "sts.\(region).amazonaws.com")
+        let host = server.authority
+        let base = server.description
         let form = URIEncoding.query([
             ("Action", "AssumeRole"), ("Version", "2011-06-15"), ("RoleArn", roleARN),
             ("RoleSessionName", sessionName), ("Policy", policy), ("DurationSeconds", String(seconds)),
