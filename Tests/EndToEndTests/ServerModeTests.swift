@@ -44,11 +44,7 @@ struct ServerModeTests {
         // bob: a second profile and account, granted read by alice.
         _ = try await rpc.call("session.configure", params: #"{"profile":"bob"}"#, id: "7")
         _ = try await rpc.call("config.init", params: #"{"filerepo":"\#(root)/bob"}"#, id: "8")
-        _ = try await rpc.call(
-            "account.register",
-            params: #"{"username":"bob","email":"bob@example.org","password":"bob-pw-1","server":"\#(server.url)"}"#,
-            id: "9")
-        _ = try await rpc.call("mode.switch", params: #"{"mode":"server"}"#, id: "10")
+        try await rpc.joinServer(server, as: "bob", id: 9)
         let hidden = try await rpc.call("pipes.get", params: #"{"name":"shared"}"#, id: "11")
         #expect(["PermissionDenied", "NotFound"].contains(hidden.errorType ?? ""))
         _ = try await rpc.call("session.configure", params: #"{"profile":"default"}"#, id: "12")
@@ -309,11 +305,7 @@ extension ServerModeTests {
         // bob owns a pipe named "taken" on the server already.
         _ = try await rpc.call("session.configure", params: #"{"profile":"bob"}"#, id: "1")
         _ = try await rpc.call("config.init", params: #"{"filerepo":"\#(root)/bob"}"#, id: "2")
-        _ = try await rpc.call(
-            "account.register",
-            params: #"{"username":"bob","email":"bob@example.org","password":"bob-pw-1","server":"\#(server.url)"}"#,
-            id: "3")
-        _ = try await rpc.call("mode.switch", params: #"{"mode":"server"}"#, id: "4")
+        try await rpc.joinServer(server, as: "bob", id: 3)
         _ = try await rpc.call(
             "pipes.upsert",
             params: #"{"settings":{"name":"taken","protocol":"file","options":{"remotepath":"\#(root)/elsewhere"}}}"#,
